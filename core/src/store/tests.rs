@@ -1,0 +1,619 @@
+//! Unit tests of each operation and each error, in simulated time.
+
+// Tests unwrap freely: a failure is the test failing.
+#![allow(clippy::unwrap_used)]
+
+use super::parse_integer;
+use crate::{
+    ENTRY_OVERHEAD, Error, KeyTtl, Limits, Snapshot, SnapshotEntry, Stats, Store, Timestamp, Ttl,
+};
+
+fn at(ms: u64) -> Timestamp {
+    Timestamp::from_millis(ms)
+}
+
+fn ttl(ms: u64) -> Option<Ttl> {
+    Some(Ttl::from_millis(ms).expect("test TTLs are non-zero"))
+}
+
+fn store() -> Store {
+    Store::new(Limits::default()).expect("default limits are valid")
+}
+
+fn small_store(max_entries: usize) -> Store {
+    Store::new(Limits {
+        max_entries,
+        ..Limits::default()
+    })
+    .expect("valid limits")
+}
+
+/// Runs `validate` and returns the store for chaining checks.
+fn checked(store: &Store) -> &Store {
+    store.validate().expect("invariants hold");
+    store
+}
+
+#[test]
+fn set_then_get_returns_the_value() {
+    let mut s = store();
+    s.set("a", b"1", None, at(0)).unwrap();
+    assert_eq!(s.get("a", at(0)).unwrap(), Some(&b"1"[..]));
+    assert_eq!(s.len(), 1);
+    assert_eq!(s.weight(), 1 + 1 + ENTRY_OVERHEAD);
+    checked(&s);
+}
+
+#[test]
+fn set_overwrites_value_and_expiry() {
+    let mut s = store();
+    s.set("a", b"old", ttl(10), at(0)).unwrap();
+    s.set("a", b"newer", None, at(5)).unwrap();
+    assert_eq!(s.get("a", at(100)).unwrap(), Some(&b"newer"[..]));
+    assert_eq!(s.ttl("a", at(100)).unwrap(), Some(KeyTtl::Persistent));
+    assert_eq!(s.stats().updates, 1);
+    assert_eq!(s.weight(), 1 + 5 + ENTRY_OVERHEAD);
+    checked(&s);
+}
+
+#[test]
+fn get_missing_counts_a_miss_and_hit_counts_a_hit() {
+    let mut s = store();
+    assert_eq!(s.get("nope", at(0)).unwrap(), None);
+    s.set("k", b"v", None, at(0)).unwrap();
+    s.get("k", at(0)).unwrap();
+    let stats = s.stats();
+    assert_eq!((stats.hits, stats.misses, stats.inserts), (1, 1, 1));
+}
+
+#[test]
+fn peek_and_contains_have_no_side_effects() {
+    let mut s = store();
+    s.set("k", b"v", ttl(10), at(0)).unwrap();
+    let before = s.stats();
+    assert_eq!(s.peek("k", at(1)).unwrap(), Some(&b"v"[..]));
+    assert!(s.contains("k", at(1)).unwrap());
+    assert!(!s.contains("k", at(10)).unwrap());
+    assert_eq!(s.peek("k", at(10)).unwrap(), None);
+    assert_eq!(s.stats(), before);
+}
+
+#[test]
+fn deadline_is_exclusive() {
+    let mut s = store();
+    s.set("k", b"v", ttl(100), at(1_000)).unwrap();
+    assert_eq!(s.get("k", at(1_099)).unwrap(), Some(&b"v"[..]));
+    assert_eq!(s.get("k", at(1_100)).unwrap(), None);
+    assert_eq!(s.stats().evictions_expired, 1);
+    assert!(s.is_empty());
+    checked(&s);
+}
+
+#[test]
+fn ttl_distinguishes_missing_persistent_and_remaining() {
+    let mut s = store();
+    s.set("p", b"v", None, at(0)).unwrap();
+    s.set("t", b"v", ttl(1_000), at(0)).unwrap();
+    assert_eq!(s.ttl("missing", at(0)).unwrap(), None);
+    assert_eq!(s.ttl("p", at(0)).unwrap(), Some(KeyTtl::Persistent));
+    assert_eq!(
+        s.ttl("t", at(250)).unwrap(),
+        Some(KeyTtl::Remaining(Ttl::from_millis(750).unwrap()))
+    );
+    assert_eq!(s.ttl("t", at(1_000)).unwrap(), None);
+}
+
+#[test]
+fn add_only_stores_when_absent_or_expired() {
+    let mut s = store();
+    assert!(s.add("k", b"first", ttl(10), at(0)).unwrap());
+    assert!(!s.add("k", b"second", None, at(5)).unwrap());
+    assert_eq!(s.peek("k", at(5)).unwrap(), Some(&b"first"[..]));
+    assert!(s.add("k", b"third", None, at(10)).unwrap());
+    assert_eq!(s.peek("k", at(10)).unwrap(), Some(&b"third"[..]));
+    checked(&s);
+}
+
+#[test]
+fn delete_reports_whether_a_live_entry_was_removed() {
+    let mut s = store();
+    s.set("k", b"v", ttl(10), at(0)).unwrap();
+    s.set("j", b"v", None, at(0)).unwrap();
+    assert!(s.delete("j", at(0)).unwrap());
+    assert!(!s.delete("j", at(0)).unwrap());
+    assert!(
+        !s.delete("k", at(10)).unwrap(),
+        "expired entries are not live"
+    );
+    assert_eq!(s.stats().deletes, 1);
+    assert!(s.is_empty());
+    checked(&s);
+}
+
+#[test]
+fn touch_replaces_and_removes_expiry() {
+    let mut s = store();
+    s.set("k", b"v", ttl(10), at(0)).unwrap();
+    assert!(s.touch("k", ttl(1_000), at(5)).unwrap());
+    assert_eq!(s.get("k", at(500)).unwrap(), Some(&b"v"[..]));
+    assert!(s.touch("k", None, at(500)).unwrap());
+    assert_eq!(s.ttl("k", at(10_000)).unwrap(), Some(KeyTtl::Persistent));
+    assert_eq!(s.next_expiry(), None);
+    assert!(s.touch("k", ttl(1), at(10_000)).unwrap());
+    assert!(!s.touch("k", ttl(5), at(10_001)).unwrap(), "expired");
+    assert!(!s.touch("missing", None, at(0)).unwrap());
+    checked(&s);
+}
+
+#[test]
+fn incr_follows_redis_incrby() {
+    let mut s = store();
+    assert_eq!(s.incr("n", 5, at(0)).unwrap(), 5);
+    assert_eq!(s.incr("n", -7, at(0)).unwrap(), -2);
+    assert_eq!(s.decr("n", 3, at(0)).unwrap(), -5);
+    assert_eq!(s.peek("n", at(0)).unwrap(), Some(&b"-5"[..]));
+    assert_eq!(s.ttl("n", at(0)).unwrap(), Some(KeyTtl::Persistent));
+    let stats = s.stats();
+    assert_eq!((stats.inserts, stats.updates), (1, 2));
+    checked(&s);
+}
+
+#[test]
+fn incr_keeps_the_ttl_and_restarts_after_expiry() {
+    let mut s = store();
+    s.set("n", b"10", ttl(100), at(0)).unwrap();
+    assert_eq!(s.incr("n", 1, at(50)).unwrap(), 11);
+    assert_eq!(
+        s.ttl("n", at(50)).unwrap(),
+        Some(KeyTtl::Remaining(Ttl::from_millis(50).unwrap()))
+    );
+    assert_eq!(
+        s.incr("n", 1, at(100)).unwrap(),
+        1,
+        "expired counts as missing"
+    );
+    assert_eq!(s.ttl("n", at(100)).unwrap(), Some(KeyTtl::Persistent));
+}
+
+#[test]
+fn incr_errors_change_nothing() {
+    let mut s = store();
+    s.set("word", b"abc", None, at(0)).unwrap();
+    s.set("max", i64::MAX.to_string().as_bytes(), None, at(0))
+        .unwrap();
+    let before = s.export(at(0));
+    assert_eq!(s.incr("word", 1, at(0)), Err(Error::NotAnInteger));
+    assert_eq!(s.incr("max", 1, at(0)), Err(Error::Overflow));
+    assert_eq!(s.decr("fresh", i64::MIN, at(0)), Err(Error::Overflow));
+    assert_eq!(s.export(at(0)), before);
+    assert!(!s.contains("fresh", at(0)).unwrap());
+    checked(&s);
+}
+
+#[test]
+fn integers_must_be_canonical() {
+    for good in [
+        "0",
+        "1",
+        "-1",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "120",
+    ] {
+        assert_eq!(parse_integer(good.as_bytes()), good.parse().ok(), "{good}");
+    }
+    for bad in [
+        "",
+        "-",
+        "-0",
+        "+1",
+        "01",
+        " 1",
+        "1 ",
+        "1.0",
+        "1e3",
+        "9223372036854775808",
+        "-9223372036854775809",
+        "0x10",
+        "١",
+    ] {
+        assert_eq!(parse_integer(bad.as_bytes()), None, "{bad:?}");
+    }
+}
+
+#[test]
+fn invalid_keys_are_rejected_by_every_operation() {
+    let mut s = Store::new(Limits {
+        max_key_bytes: 4,
+        ..Limits::default()
+    })
+    .unwrap();
+    let long = "12345";
+    let too_long = Error::KeyTooLong { len: 5, max: 4 };
+    for (key, error) in [("", Error::EmptyKey), (long, too_long)] {
+        assert_eq!(s.get(key, at(0)), Err(error.clone()));
+        assert_eq!(s.peek(key, at(0)), Err(error.clone()));
+        assert_eq!(s.contains(key, at(0)), Err(error.clone()));
+        assert_eq!(s.set(key, b"v", None, at(0)), Err(error.clone()));
+        assert_eq!(s.add(key, b"v", None, at(0)), Err(error.clone()));
+        assert_eq!(s.delete(key, at(0)), Err(error.clone()));
+        assert_eq!(s.touch(key, None, at(0)), Err(error.clone()));
+        assert_eq!(s.ttl(key, at(0)), Err(error.clone()));
+        assert_eq!(s.incr(key, 1, at(0)), Err(error.clone()));
+        assert_eq!(s.decr(key, 1, at(0)), Err(error.clone()));
+    }
+    assert_eq!(s.stats(), Stats::default());
+    // Multi-byte characters count in bytes: "éé" is 4 bytes, "ééé" 6.
+    assert!(s.set("éé", b"v", None, at(0)).is_ok());
+    assert_eq!(
+        s.set("ééé", b"v", None, at(0)),
+        Err(Error::KeyTooLong { len: 6, max: 4 })
+    );
+}
+
+#[test]
+fn oversized_value_is_rejected_and_the_old_value_kept() {
+    let limits = Limits {
+        max_entry_bytes: 100,
+        ..Limits::default()
+    };
+    let mut s = Store::new(limits).unwrap();
+    s.set("k", b"small", ttl(1_000), at(0)).unwrap();
+    let big = vec![0u8; 100];
+    let weight = 1 + 100 + ENTRY_OVERHEAD;
+    assert_eq!(
+        s.set("k", &big, None, at(1)),
+        Err(Error::EntryTooLarge { weight, max: 100 })
+    );
+    assert_eq!(
+        s.add("other", &big, None, at(1)),
+        Err(Error::EntryTooLarge {
+            weight: 5 + 100 + ENTRY_OVERHEAD,
+            max: 100
+        })
+    );
+    assert_eq!(s.peek("k", at(1)).unwrap(), Some(&b"small"[..]));
+    assert_eq!(
+        s.ttl("k", at(1)).unwrap(),
+        Some(KeyTtl::Remaining(Ttl::from_millis(999).unwrap()))
+    );
+    // The largest entry that fits is accepted.
+    let fits = vec![0u8; (100 - 1 - ENTRY_OVERHEAD) as usize];
+    s.set("k", &fits, None, at(1)).unwrap();
+    checked(&s);
+}
+
+#[test]
+fn ttl_constructors_reject_zero_and_too_long() {
+    assert_eq!(Ttl::from_millis(0), Err(Error::ZeroTtl));
+    assert_eq!(Ttl::from_secs(0), Err(Error::ZeroTtl));
+    assert_eq!(
+        Ttl::from_millis(Ttl::MAX_MILLIS + 1),
+        Err(Error::TtlTooLong)
+    );
+    assert_eq!(Ttl::from_secs(u64::MAX), Err(Error::TtlTooLong));
+    assert_eq!(
+        Ttl::try_from(std::time::Duration::ZERO),
+        Err(Error::ZeroTtl)
+    );
+    assert_eq!(
+        Ttl::try_from(std::time::Duration::from_nanos(1_000_001))
+            .unwrap()
+            .as_millis(),
+        2
+    );
+}
+
+#[test]
+fn invalid_limits_are_rejected() {
+    let cases = [
+        Limits {
+            max_entries: 0,
+            ..Limits::default()
+        },
+        Limits {
+            max_key_bytes: 0,
+            ..Limits::default()
+        },
+        Limits {
+            max_key_bytes: 70_000,
+            ..Limits::default()
+        },
+        Limits {
+            max_entry_bytes: 10,
+            ..Limits::default()
+        },
+        Limits {
+            max_bytes: 10,
+            max_entry_bytes: 100,
+            ..Limits::default()
+        },
+    ];
+    for limits in cases {
+        assert!(
+            matches!(Store::new(limits), Err(Error::InvalidLimits(_))),
+            "{limits:?}"
+        );
+    }
+}
+
+#[test]
+fn entry_limit_is_never_exceeded() {
+    let mut s = small_store(10);
+    for i in 0..100 {
+        s.set(&format!("k{i}"), b"v", None, at(i)).unwrap();
+        assert!(s.len() <= 10);
+        checked(&s);
+    }
+    assert_eq!(s.len(), 10);
+    assert_eq!(s.stats().evictions_capacity, 90);
+}
+
+#[test]
+fn byte_limit_is_never_exceeded() {
+    let limits = Limits {
+        max_bytes: 1_000,
+        max_entry_bytes: 500,
+        ..Limits::default()
+    };
+    let mut s = Store::new(limits).unwrap();
+    for i in 0..200u64 {
+        let value = vec![b'x'; (i as usize * 37) % 400];
+        s.set(&format!("key{i}"), &value, None, at(i)).unwrap();
+        assert!(s.weight() <= 1_000, "weight {} after {i}", s.weight());
+        checked(&s);
+    }
+}
+
+#[test]
+fn growing_update_makes_room_without_evicting_itself() {
+    let limits = Limits {
+        max_bytes: 600,
+        max_entry_bytes: 600,
+        ..Limits::default()
+    };
+    let mut s = Store::new(limits).unwrap();
+    for i in 0..5 {
+        s.set(&format!("k{i}"), b"v", None, at(0)).unwrap();
+    }
+    let big = vec![b'x'; 600 - 2 - ENTRY_OVERHEAD as usize];
+    s.set("k0", &big, None, at(0)).unwrap();
+    assert_eq!(
+        s.peek("k0", at(0)).unwrap().map(<[u8]>::len),
+        Some(big.len())
+    );
+    assert_eq!(s.len(), 1);
+    checked(&s);
+}
+
+#[test]
+fn expired_entries_are_reclaimed_before_live_ones_are_evicted() {
+    let mut s = small_store(4);
+    s.set("live1", b"v", None, at(0)).unwrap();
+    s.set("short1", b"v", ttl(10), at(0)).unwrap();
+    s.set("live2", b"v", None, at(0)).unwrap();
+    s.set("short2", b"v", ttl(10), at(0)).unwrap();
+    // Both short entries expire; the next two inserts must take their room.
+    s.set("new1", b"v", None, at(10)).unwrap();
+    s.set("new2", b"v", None, at(10)).unwrap();
+    for key in ["live1", "live2", "new1", "new2"] {
+        assert!(s.contains(key, at(10)).unwrap(), "{key} must survive");
+    }
+    let stats = s.stats();
+    assert_eq!((stats.evictions_expired, stats.evictions_capacity), (2, 0));
+    checked(&s);
+}
+
+#[test]
+fn writes_reclaim_expired_entries_without_reads() {
+    let mut s = store();
+    for i in 0..10 {
+        s.set(&format!("t{i}"), b"v", ttl(5), at(0)).unwrap();
+    }
+    for i in 0..5 {
+        s.set(&format!("p{i}"), b"v", None, at(10)).unwrap();
+    }
+    assert_eq!(s.len(), 5, "each write reclaimed two expired entries");
+    assert_eq!(s.stats().evictions_expired, 10);
+}
+
+#[test]
+fn purge_and_next_expiry_let_hosts_schedule_reclamation() {
+    let mut s = store();
+    assert_eq!(s.next_expiry(), None);
+    s.set("a", b"v", ttl(30), at(0)).unwrap();
+    s.set("b", b"v", ttl(10), at(0)).unwrap();
+    s.set("c", b"v", None, at(0)).unwrap();
+    assert_eq!(s.next_expiry(), Some(at(10)));
+    assert_eq!(s.purge_expired(at(9)), 0);
+    assert_eq!(s.purge_expired(at(10)), 1);
+    assert_eq!(s.next_expiry(), Some(at(30)));
+    assert_eq!(s.purge_expired(at(1_000)), 1);
+    assert_eq!(s.next_expiry(), None);
+    assert_eq!(s.len(), 1);
+    checked(&s);
+}
+
+#[test]
+fn time_going_backwards_never_resurrects_an_entry() {
+    let mut s = store();
+    s.set("k", b"v", ttl(100), at(1_000)).unwrap();
+    assert_eq!(s.get("k", at(1_200)).unwrap(), None);
+    s.set("j", b"v", ttl(100), at(1_200)).unwrap();
+    // The clock steps back: "j" is still timed from 1,200, "k" stays gone.
+    assert_eq!(s.get("k", at(500)).unwrap(), None);
+    assert_eq!(
+        s.ttl("j", at(500)).unwrap(),
+        Some(KeyTtl::Remaining(Ttl::from_millis(100).unwrap()))
+    );
+    s.set("m", b"v", ttl(50), at(0)).unwrap();
+    assert_eq!(s.next_expiry(), Some(at(1_250)));
+    checked(&s);
+}
+
+#[test]
+fn clear_removes_everything() {
+    let mut s = store();
+    for i in 0..50 {
+        s.set(&format!("k{i}"), b"v", ttl(100), at(0)).unwrap();
+    }
+    s.clear();
+    assert!(s.is_empty());
+    assert_eq!(s.weight(), 0);
+    assert_eq!(s.next_expiry(), None);
+    assert_eq!(s.get("k1", at(0)).unwrap(), None);
+    s.set("again", b"v", None, at(0)).unwrap();
+    checked(&s);
+}
+
+#[test]
+fn scan_does_not_flush_the_working_set() {
+    let mut s = small_store(100);
+    let hot: Vec<String> = (0..50).map(|i| format!("hot{i}")).collect();
+    for round in 0..4 {
+        for key in &hot {
+            if s.get(key, at(round)).unwrap().is_none() {
+                s.set(key, b"v", None, at(round)).unwrap();
+            }
+        }
+    }
+    // A scan of 1,000 one-hit keys, each read once after insertion.
+    for i in 0..1_000 {
+        let key = format!("scan{i}");
+        s.set(&key, b"v", None, at(10)).unwrap();
+    }
+    let survivors = hot
+        .iter()
+        .filter(|k| s.contains(k, at(10)).unwrap())
+        .count();
+    assert!(
+        survivors >= 45,
+        "only {survivors} of 50 hot keys survived the scan"
+    );
+    checked(&s);
+}
+
+#[test]
+fn ghost_hit_readmits_to_main_queue() {
+    let mut s = small_store(20);
+    // "comeback" is inserted, evicted unread from the small queue, then comes back.
+    s.set("comeback", b"v", None, at(0)).unwrap();
+    for i in 0..40 {
+        s.set(&format!("filler{i}"), b"v", None, at(0)).unwrap();
+    }
+    assert!(!s.contains("comeback", at(0)).unwrap());
+    s.set("comeback", b"v", None, at(0)).unwrap();
+    // A further one-hit stream must not push it out quickly: it sits in the main queue.
+    for i in 0..5 {
+        s.set(&format!("more{i}"), b"v", None, at(0)).unwrap();
+    }
+    assert!(s.contains("comeback", at(0)).unwrap());
+    checked(&s);
+}
+
+#[test]
+fn export_import_round_trip_keeps_deadlines() {
+    let mut s = store();
+    s.set("p", b"persistent", None, at(0)).unwrap();
+    s.set("t", b"timed", ttl(1_000), at(0)).unwrap();
+    s.set("soon", b"expires", ttl(100), at(0)).unwrap();
+    let snapshot = s.export(at(50));
+    assert_eq!(snapshot.entries.len(), 3);
+
+    let json = serde_json::to_string(&snapshot).unwrap();
+    let restored: Snapshot = serde_json::from_str(&json).unwrap();
+    let mut t = store();
+    // 200 ms pass between export and import: "soon" is dropped, "t" has 800 ms left.
+    let summary = t.import(&restored, at(200)).unwrap();
+    assert_eq!((summary.imported, summary.expired), (2, 1));
+    assert_eq!(t.peek("p", at(200)).unwrap(), Some(&b"persistent"[..]));
+    assert_eq!(
+        t.ttl("t", at(200)).unwrap(),
+        Some(KeyTtl::Remaining(Ttl::from_millis(800).unwrap()))
+    );
+    assert!(!t.contains("soon", at(200)).unwrap());
+    checked(&t);
+}
+
+#[test]
+fn import_is_all_or_nothing() {
+    let mut s = store();
+    s.set("keep", b"v", None, at(0)).unwrap();
+    let snapshot = Snapshot {
+        version: Snapshot::VERSION,
+        entries: vec![
+            SnapshotEntry {
+                key: "fine".into(),
+                value: b"v".to_vec(),
+                expires_at: None,
+            },
+            SnapshotEntry {
+                key: String::new(),
+                value: b"v".to_vec(),
+                expires_at: None,
+            },
+        ],
+    };
+    assert_eq!(s.import(&snapshot, at(0)), Err(Error::EmptyKey));
+    let future = Snapshot {
+        version: 99,
+        entries: vec![],
+    };
+    assert_eq!(
+        s.import(&future, at(0)),
+        Err(Error::UnsupportedSnapshot { version: 99 })
+    );
+    assert_eq!(s.export(at(0)).entries.len(), 1);
+    assert!(!s.contains("fine", at(0)).unwrap());
+}
+
+#[test]
+fn import_respects_limits_and_keeps_the_most_valuable() {
+    let mut big = store();
+    for i in 0..100 {
+        big.set(&format!("k{i}"), b"v", None, at(0)).unwrap();
+    }
+    let mut small = small_store(10);
+    small.import(&big.export(at(0)), at(0)).unwrap();
+    assert_eq!(small.len(), 10);
+    // The newest entries were exported last and survive.
+    assert!(small.contains("k99", at(0)).unwrap());
+    checked(&small);
+}
+
+#[test]
+fn error_codes_are_stable() {
+    let codes = [
+        (Error::EmptyKey, "empty_key"),
+        (Error::KeyTooLong { len: 2, max: 1 }, "key_too_long"),
+        (
+            Error::EntryTooLarge { weight: 2, max: 1 },
+            "entry_too_large",
+        ),
+        (Error::ZeroTtl, "zero_ttl"),
+        (Error::TtlTooLong, "ttl_too_long"),
+        (Error::NotAnInteger, "not_an_integer"),
+        (Error::Overflow, "overflow"),
+        (Error::InvalidLimits("x"), "invalid_limits"),
+        (
+            Error::UnsupportedSnapshot { version: 2 },
+            "unsupported_snapshot",
+        ),
+    ];
+    for (error, code) in codes {
+        assert_eq!(error.code(), code);
+        assert!(!error.to_string().is_empty());
+    }
+}
+
+#[test]
+fn hash_seed_does_not_change_behaviour() {
+    let mut a = Store::with_hash_seed(Limits::default(), 1).unwrap();
+    let mut b = Store::with_hash_seed(Limits::default(), 0xdead_beef).unwrap();
+    for s in [&mut a, &mut b] {
+        for i in 0..100 {
+            s.set(&format!("k{i}"), b"v", None, at(0)).unwrap();
+        }
+    }
+    assert_eq!(a.export(at(0)), b.export(at(0)));
+}
