@@ -130,7 +130,16 @@ impl Slab {
     }
 
     /// Stores a new entry in a vacant (or new) slot, not yet on any queue.
-    pub(crate) fn allocate(&mut self, data: Box<[u8]>, key_len: u16, deadline: u64) -> u32 {
+    ///
+    /// The slot vector grows by a quarter at a time and never past `max_slots`, so a full
+    /// store carries little unused capacity (a doubling vector would carry up to half).
+    pub(crate) fn allocate(
+        &mut self,
+        data: Box<[u8]>,
+        key_len: u16,
+        deadline: u64,
+        max_slots: usize,
+    ) -> u32 {
         let slot = Slot {
             data,
             deadline,
@@ -142,6 +151,11 @@ impl Slab {
             queue: Queue::Vacant,
         };
         if self.free_head == NIL {
+            if self.slots.len() == self.slots.capacity() {
+                let room = max_slots.saturating_sub(self.slots.len()).max(1);
+                self.slots
+                    .reserve_exact((self.slots.len() / 4).max(16).min(room));
+            }
             let index = u32::try_from(self.slots.len())
                 .expect("Limits::validate keeps max_entries below u32::MAX");
             self.slots.push(slot);

@@ -431,7 +431,9 @@ impl Store {
         let hash = self.hash(key.as_bytes());
         let key_len =
             u16::try_from(key.len()).expect("Limits::validate caps max_key_bytes at u16::MAX");
-        let index = self.slab.allocate(pack(key, value), key_len, deadline);
+        let index =
+            self.slab
+                .allocate(pack(key, value), key_len, deadline, self.limits.max_entries);
         let queue = if self.ghost.take(hash) {
             Queue::Main
         } else {
