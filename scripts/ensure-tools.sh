@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs what the tests need and is missing: the wasm32 target, the nightly toolchain (for
+# cargo-fuzz), Debian packages (redis-server, chromium, chromium-driver, node, npm) and cargo
+# tools (wasm-bindgen-cli at the exact version the crate pins, cargo-fuzz). Idempotent: a second
+# run installs nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '==> %s\n' "$*"; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# --- Rust toolchains and targets -------------------------------------------------------------
+if ! command -v cargo >/dev/null; then
+    echo "cargo not found: install Rust with rustup (https://rustup.rs) first" >&2
+    exit 1
+fi
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    say "adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+fi
+if ! rustup toolchain list | grep -q '^nightly'; then
+    say "installing the nightly toolchain (for cargo-fuzz)"
+    rustup toolchain install nightly --profile minimal
+fi
+
+# --- Debian packages ------------------------------------------------------------------------
+missing=()
+for package in redis-server chromium chromium-driver nodejs npm; do
+    # A binary on PATH counts (node/npm may come from elsewhere than Debian).
+    case "$package" in
+        nodejs) command -v node >/dev/null && continue ;;
+        npm) command -v npm >/dev/null && continue ;;
+    esac
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+        || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+
+# --- cargo tools ----------------------------------------------------------------------------
+# The wasm-bindgen CLI must be exactly the version of the wasm-bindgen crate.
+wasm_bindgen_version=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
+if [ -z "$wasm_bindgen_version" ]; then
+    echo "could not read the pinned wasm-bindgen version from Cargo.toml" >&2
+    exit 1
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wasm_bindgen_version" ]; then
+    say "installing wasm-bindgen-cli $wasm_bindgen_version"
+    # Not --locked: the CLI's own lock file does not resolve on every registry mirror.
+    cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --force
+fi
+if ! command -v cargo-fuzz >/dev/null; then
+    say "installing cargo-fuzz"
+    cargo install cargo-fuzz --locked
+fi

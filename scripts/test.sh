@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every check and test of chatcache (what CI runs), after installing what is missing.
+#
+#   scripts/test.sh            everything
+#   FUZZ_SECONDS=300 scripts/test.sh   a longer fuzz run
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\n==> %s\n' "$*"; }
+
+scripts/ensure-tools.sh
+
+say "format"
+cargo fmt --all --check
+(cd fuzz && cargo fmt --check)
+
+say "clippy (all targets, warnings are errors)"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+cargo clippy -p chatcache-core -p chatcache-wasm --target wasm32-unknown-unknown -- -D warnings
+
+say "the core builds for wasm32-unknown-unknown and depends on nothing that does I/O"
+cargo build -p chatcache-core --target wasm32-unknown-unknown
+forbidden='^(tokio|mio|redis|wasm-bindgen|js-sys|web-sys|getrandom|libc|socket2)$'
+if cargo tree -p chatcache-core -e normal,build --target wasm32-unknown-unknown --prefix none \
+    | awk '{print $1}' | grep -E "$forbidden"; then
+    echo "chatcache-core must not depend on the crates above" >&2
+    exit 1
+fi
+
+say "tests (unit, integration, property, conformance against memory and a real redis-server)"
+cargo test --workspace --all-features
+
+say "docs (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
+
+say "wasm package: wasm-bindgen tests in Chromium and Node, npm build, JS and page tests"
+bash wasm/scripts/test.sh
+
+say "fuzz smoke run (${FUZZ_SECONDS:-60} s)"
+(cd fuzz && cargo +nightly fuzz run store_ops -- -max_total_time="${FUZZ_SECONDS:-60}")
+
+say "all checks passed"
