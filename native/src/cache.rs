@@ -1,0 +1,327 @@
+//! The [`Cache`] trait every backend implements, typed helpers ([`CacheExt`]) and the
+//! figures returned by [`Cache::stats`] and [`Cache::health`].
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chatcache_core::KeyTtl;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::CacheError;
+
+/// Which storage a cache handle talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum BackendKind {
+    /// [`InMemoryCache`](crate::InMemoryCache): this process only.
+    Memory,
+    /// [`RedisCache`](crate::RedisCache): shared between processes.
+    Redis,
+}
+
+impl fmt::Display for BackendKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            BackendKind::Memory => "memory",
+            BackendKind::Redis => "redis",
+        })
+    }
+}
+
+/// A key-value cache with optional per-entry expiry: the seed's `BaseCache`, grown up.
+///
+/// Keys are non-empty UTF-8 strings of at most `max_key_bytes` bytes; values are bytes (use
+/// [`CacheExt`] for strings and JSON). An `expiry` of `None` means "never expires"; a zero
+/// expiry is rejected ([`chatcache_core::Error::ZeroTtl`]) and sub-millisecond expiries round up
+/// to 1 ms. Every backend applies the same validation (the core's
+/// [`Limits`](chatcache_core::Limits)) before doing anything, so invalid input is rejected
+/// identically and changes nothing.
+///
+/// The trait is object-safe: `Arc<dyn Cache>` works, and so does a generic `C: Cache`.
+///
+/// ```
+/// use std::time::Duration;
+/// use chatcache::{Cache, InMemoryCache};
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let cache = InMemoryCache::new(Default::default())?;
+/// cache.set("greeting", b"hello", Some(Duration::from_secs(60))).await?;
+/// assert_eq!(cache.get("greeting").await?.as_deref(), Some(&b"hello"[..]));
+/// assert_eq!(cache.incr("visits", 1).await?, 1);
+/// assert!(cache.delete("greeting").await?);
+/// # Ok::<(), chatcache::CacheError>(())
+/// # }).unwrap();
+/// ```
+#[async_trait]
+pub trait Cache: Send + Sync + fmt::Debug {
+    /// Which backend this is.
+    fn backend(&self) -> BackendKind;
+
+    /// The value stored under `key`, or `None` if it is missing or expired. Counts a hit or a
+    /// miss.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError>;
+
+    /// Stores `value` under `key`, replacing any previous value and expiry.
+    async fn set(
+        &self,
+        key: &str,
+        value: &[u8],
+        expiry: Option<Duration>,
+    ) -> Result<(), CacheError>;
+
+    /// Removes `key`. Returns whether a live entry was removed.
+    async fn delete(&self, key: &str) -> Result<bool, CacheError>;
+
+    /// Stores `value` only if `key` is missing or expired. Returns whether it was stored.
+    async fn add(
+        &self,
+        key: &str,
+        value: &[u8],
+        expiry: Option<Duration>,
+    ) -> Result<bool, CacheError>;
+
+    /// The values of `keys`, in order (`None` for missing ones). One round trip on Redis.
+    async fn get_many(&self, keys: &[&str]) -> Result<Vec<Option<Vec<u8>>>, CacheError>;
+
+    /// Stores every `(key, value)` with the same expiry. All entries are validated first: if
+    /// one is invalid, nothing is stored. One round trip on Redis.
+    async fn set_many(
+        &self,
+        entries: &[(&str, &[u8])],
+        expiry: Option<Duration>,
+    ) -> Result<(), CacheError>;
+
+    /// Removes every key in `keys`. Returns how many live entries were removed.
+    async fn delete_many(&self, keys: &[&str]) -> Result<u64, CacheError>;
+
+    /// Adds `by` to the integer stored under `key` (Redis `INCRBY` semantics): a missing key
+    /// starts from 0 and becomes a persistent entry; an existing expiry is kept. The value must
+    /// be a canonical decimal `i64` (`"12"`, `"-5"`), else
+    /// [`NotAnInteger`](chatcache_core::Error::NotAnInteger); overflow is
+    /// [`Overflow`](chatcache_core::Error::Overflow). On error nothing changes.
+    async fn incr(&self, key: &str, by: i64) -> Result<i64, CacheError>;
+
+    /// Subtracts `by` from the integer stored under `key`; see [`Cache::incr`].
+    async fn decr(&self, key: &str, by: i64) -> Result<i64, CacheError>;
+
+    /// Replaces the expiry of a live entry (`None` makes it persistent). Returns whether the key
+    /// existed.
+    async fn touch(&self, key: &str, expiry: Option<Duration>) -> Result<bool, CacheError>;
+
+    /// The remaining lifetime of `key`: `None` if missing, [`KeyTtl::Persistent`] if it never
+    /// expires, else [`KeyTtl::Remaining`] (at least 1 ms).
+    async fn ttl(&self, key: &str) -> Result<Option<KeyTtl>, CacheError>;
+
+    /// Whether `key` holds a live entry. Does not count as a hit or miss.
+    async fn exists(&self, key: &str) -> Result<bool, CacheError>;
+
+    /// Removes every entry of this cache (on Redis: every key under the namespace, and nothing
+    /// else). Returns how many entries were removed.
+    async fn clear(&self) -> Result<u64, CacheError>;
+
+    /// Counters and sizes; see [`CacheStats`].
+    async fn stats(&self) -> Result<CacheStats, CacheError>;
+
+    /// A liveness probe with its latency (a `PING` on Redis).
+    async fn health(&self) -> Result<Health, CacheError>;
+}
+
+/// Statistics for one cache handle and its clones.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct CacheStats {
+    /// Which backend produced these figures.
+    pub backend: BackendKind,
+    /// `get`/`get_many` lookups that found a live entry (through this handle and its clones).
+    pub hits: u64,
+    /// `get`/`get_many` lookups that found nothing.
+    pub misses: u64,
+    /// Live entries: in memory, entries held after reclaiming expired ones; on Redis, keys under
+    /// this cache's namespace.
+    pub entries: u64,
+    /// In-memory backend details.
+    pub memory: Option<MemoryStats>,
+    /// Redis server figures from `INFO`.
+    pub redis: Option<RedisServerStats>,
+}
+
+impl CacheStats {
+    /// `hits / (hits + misses)`, or `None` before the first lookup.
+    #[must_use]
+    pub fn hit_ratio(&self) -> Option<f64> {
+        let total = self.hits + self.misses;
+        #[allow(clippy::cast_precision_loss)] // a ratio, not an exact count
+        (total > 0).then(|| self.hits as f64 / total as f64)
+    }
+}
+
+/// Figures of the in-memory backend.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct MemoryStats {
+    /// The core's counters summed over all shards.
+    pub core: chatcache_core::Stats,
+    /// Number of shards (each a separately locked core store).
+    pub shards: usize,
+    /// Configured entry limit (over all shards).
+    pub max_entries: u64,
+    /// Configured byte limit (over all shards).
+    pub max_bytes: u64,
+}
+
+/// Server-wide figures from Redis `INFO`. They cover the whole server, not only this namespace.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct RedisServerStats {
+    /// `redis_version`.
+    pub version: String,
+    /// `used_memory` in bytes.
+    pub used_memory: u64,
+    /// `maxmemory` in bytes; 0 means no limit.
+    pub maxmemory: u64,
+    /// `maxmemory_policy`, e.g. `noeviction` or `allkeys-lru`.
+    pub maxmemory_policy: String,
+    /// `evicted_keys`: keys removed because of `maxmemory`.
+    pub evicted_keys: u64,
+    /// `expired_keys`: keys removed because their TTL ran out.
+    pub expired_keys: u64,
+    /// `keyspace_hits` (all clients).
+    pub keyspace_hits: u64,
+    /// `keyspace_misses` (all clients).
+    pub keyspace_misses: u64,
+}
+
+/// Result of [`Cache::health`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Health {
+    /// Which backend answered.
+    pub backend: BackendKind,
+    /// Round-trip time of the probe.
+    pub latency: Duration,
+}
+
+/// Typed helpers over any [`Cache`]: UTF-8 strings and serde JSON (readable by browser clients
+/// and `redis-cli`). Implemented for every `Cache`, including `dyn Cache`.
+///
+/// ```
+/// use chatcache::{CacheExt, InMemoryCache};
+/// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+/// struct Message { from: String, text: String }
+///
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let cache = InMemoryCache::new(Default::default())?;
+/// let msg = Message { from: "ana".into(), text: "hi".into() };
+/// cache.set_json("msg:1", &msg, None).await?;
+/// assert_eq!(cache.get_json::<Message>("msg:1").await?, Some(msg));
+/// assert_eq!(cache.get_string("msg:1").await?.as_deref(),
+///            Some(r#"{"from":"ana","text":"hi"}"#));
+/// // Bytes that are not the requested type are a typed error, and stay as they are.
+/// assert_eq!(cache.get_json::<u32>("msg:1").await.unwrap_err().code(), "decode");
+/// # Ok::<(), chatcache::CacheError>(())
+/// # }).unwrap();
+/// ```
+#[async_trait]
+pub trait CacheExt: Cache {
+    /// The value under `key` as a UTF-8 string.
+    ///
+    /// # Errors
+    /// [`CacheError::Decode`] if the bytes are not UTF-8, plus the errors of [`Cache::get`].
+    async fn get_string(&self, key: &str) -> Result<Option<String>, CacheError> {
+        match self.get(key).await? {
+            None => Ok(None),
+            Some(bytes) => String::from_utf8(bytes)
+                .map(Some)
+                .map_err(|e| CacheError::Decode {
+                    key: key.to_owned(),
+                    expected: "UTF-8 string".to_owned(),
+                    reason: e.utf8_error().to_string(),
+                }),
+        }
+    }
+
+    /// The value under `key` decoded from JSON.
+    ///
+    /// # Errors
+    /// [`CacheError::Decode`] if the bytes are not JSON of type `T`, plus the errors of
+    /// [`Cache::get`].
+    async fn get_json<T>(&self, key: &str) -> Result<Option<T>, CacheError>
+    where
+        T: DeserializeOwned,
+    {
+        match self.get(key).await? {
+            None => Ok(None),
+            Some(bytes) => decode_json(key, &bytes).map(Some),
+        }
+    }
+
+    /// Stores `value` as JSON under `key`.
+    ///
+    /// # Errors
+    /// [`CacheError::Encode`] if `value` cannot be serialized, plus the errors of [`Cache::set`].
+    async fn set_json<T>(
+        &self,
+        key: &str,
+        value: &T,
+        expiry: Option<Duration>,
+    ) -> Result<(), CacheError>
+    where
+        T: Serialize + Sync + ?Sized,
+    {
+        let bytes = encode_json(key, value)?;
+        self.set(key, &bytes, expiry).await
+    }
+
+    /// Stores `value` as JSON under `key` if the key is missing. Returns whether it was stored.
+    ///
+    /// # Errors
+    /// [`CacheError::Encode`] if `value` cannot be serialized, plus the errors of [`Cache::add`].
+    async fn add_json<T>(
+        &self,
+        key: &str,
+        value: &T,
+        expiry: Option<Duration>,
+    ) -> Result<bool, CacheError>
+    where
+        T: Serialize + Sync + ?Sized,
+    {
+        let bytes = encode_json(key, value)?;
+        self.add(key, &bytes, expiry).await
+    }
+
+    /// The values of `keys` decoded from JSON, in order.
+    ///
+    /// # Errors
+    /// [`CacheError::Decode`] for the first value that is not JSON of type `T`, plus the errors
+    /// of [`Cache::get_many`].
+    async fn get_many_json<T>(&self, keys: &[&str]) -> Result<Vec<Option<T>>, CacheError>
+    where
+        T: DeserializeOwned,
+    {
+        let values = self.get_many(keys).await?;
+        keys.iter()
+            .zip(values)
+            .map(|(key, value)| value.map(|bytes| decode_json(key, &bytes)).transpose())
+            .collect()
+    }
+}
+
+impl<C: Cache + ?Sized> CacheExt for C {}
+
+fn decode_json<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, CacheError> {
+    serde_json::from_slice(bytes).map_err(|e| CacheError::Decode {
+        key: key.to_owned(),
+        expected: std::any::type_name::<T>().to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+fn encode_json<T: Serialize + ?Sized>(key: &str, value: &T) -> Result<Vec<u8>, CacheError> {
+    serde_json::to_vec(value).map_err(|e| CacheError::Encode {
+        key: key.to_owned(),
+        reason: e.to_string(),
+    })
+}

@@ -1,0 +1,55 @@
+//! chatcache for servers: what a chat server links against.
+//!
+//! * [`Cache`]: one async interface (`get`/`set`/`delete`, `add`, batch operations, counters,
+//!   expiry, `clear`, `stats`, `health`) with raw bytes, plus [`CacheExt`] for UTF-8 strings and
+//!   serde JSON.
+//! * [`InMemoryCache`]: the no-I/O [`chatcache_core`] engine (S3-FIFO eviction, expiry, byte
+//!   limits) behind sharded mutexes, a [`Clock`] and a janitor thread.
+//! * [`RedisCache`]: the same contract on Redis (redis-rs on tokio), validated by the same core
+//!   rules, with bounded connect and operation times and automatic reconnection.
+//! * [`get_cache`]: reads [`CacheConfig::from_env`] (`USE_REDIS`, `REDIS_URL`, ...) and returns
+//!   Redis, or memory with a warning when Redis is enabled but unreachable.
+//!   [`SelectedCache::selection`] says which and why, with the password redacted.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use chatcache::{Cache, CacheExt, get_cache};
+//!
+//! # async fn run() -> Result<(), chatcache::CacheError> {
+//! let cache = get_cache().await?; // USE_REDIS / REDIS_URL / CHATCACHE_* from the environment
+//! println!("cache: {}", cache.selection());
+//! cache.set_json("room:42:topic", &"Rust", Some(Duration::from_secs(3600))).await?;
+//! let topic: Option<String> = cache.get_json("room:42:topic").await?;
+//! # Ok(()) }
+//! ```
+//!
+//! All configuration knobs are listed in `native/README.md` and in [`config::vars`].
+//!
+//! # Features
+//! | feature | default | what |
+//! |---|---|---|
+//! | `cli` | yes | the `chatcache` operations binary (`status`, `get`, `set`, `del`) |
+//! | `test-support` | no | [`testing`]: real `redis-server` per test, black-hole listeners, log capture |
+
+pub mod config;
+
+mod cache;
+mod clock;
+mod error;
+mod memory;
+mod redis_cache;
+mod select;
+
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+pub use cache::{BackendKind, Cache, CacheExt, CacheStats, Health, MemoryStats, RedisServerStats};
+pub use chatcache_core::{KeyTtl, Limits};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{CacheConfig, Namespace, RedisUrl, parse_bool};
+pub use error::{CacheError, ConfigError};
+pub use memory::{
+    DEFAULT_JANITOR_INTERVAL, InMemoryCache, InMemoryCacheBuilder, MIN_ENTRIES_PER_SHARD,
+};
+pub use redis_cache::RedisCache;
+pub use select::{AnyCache, SelectedCache, Selection, SelectionReason, get_cache, select_cache};
