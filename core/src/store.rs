@@ -470,7 +470,12 @@ impl Store {
             self.make_room(weight - old_weight, 0, now);
         }
         let slot = self.slab.slot_mut(index);
-        slot.data = pack(key, value);
+        if slot.data.len() == key.len() + value.len() {
+            // Same size: reuse the buffer (the key bytes are already the same).
+            slot.data[key.len()..].copy_from_slice(value);
+        } else {
+            slot.data = pack(key, value);
+        }
         slot.freq = (slot.freq + 1).min(MAX_FREQ);
         self.slab.push_head(queue, index);
         self.weight = self.weight - old_weight + weight;
