@@ -1,0 +1,731 @@
+//! The `Cache` class.
+
+use core::cell::{RefCell, RefMut};
+
+use chatcache_core::{KeyTtl, Limits, Store, Timestamp, Ttl};
+use js_sys::{Array, Function, Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+use crate::codec;
+use crate::convert;
+use crate::error::{Failure, INVALID_TYPE, describe};
+use crate::snapshot;
+
+/// Names accepted in the constructor's options object.
+const OPTION_NAMES: [&str; 5] = [
+    "maxEntries",
+    "maxBytes",
+    "maxEntryBytes",
+    "defaultTtl",
+    "now",
+];
+
+/// An in-memory cache of strings, bytes and JSON values with entry and byte limits, per-entry
+/// expiry and scan-resistant S3-FIFO eviction: the same engine as the chatcache server.
+///
+/// Time is `Date.now()` unless the `now` option supplies a clock. Every refused call throws a
+/// `TypeError` or `RangeError` whose `code` property says why, and leaves the cache unchanged.
+/// Call `free()` when done (or use `using`); a `FinalizationRegistry` also frees a cache that
+/// is garbage-collected without it.
+///
+/// @example
+/// ```js
+/// const cache = new Cache({ maxBytes: 8 << 20, defaultTtl: 60_000 });
+/// cache.set('room:42:title', 'Rustaceans');
+/// cache.set('user:7', { name: 'Ada', status: 'online' }, { ttl: 30_000 });
+/// cache.get('user:7'); // { name: 'Ada', status: 'online' }
+/// ```
+#[wasm_bindgen]
+pub struct Cache {
+    /// The core store. Borrowed only for pure Rust work (see the crate docs).
+    store: RefCell<Store>,
+    /// A copy of the store's limits, for checking arguments before borrowing the store.
+    limits: Limits,
+    /// The TTL of writes that do not give one.
+    default_ttl: Option<Ttl>,
+    /// The `now` option, or `None` for `Date.now()`.
+    clock: Option<Function>,
+}
+
+#[wasm_bindgen]
+impl Cache {
+    /// Creates an empty cache.
+    ///
+    /// Options (all optional): `maxEntries` (default 100,000), `maxBytes` (default 64 MiB),
+    /// `maxEntryBytes` (default 1 MiB, or `maxBytes` if smaller), `defaultTtl` in ms (default:
+    /// no expiry), and `now`, a function returning the time in ms (default `Date.now`).
+    /// Unknown option names are refused, to catch typos.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_optional_param_type = "CacheOptions")] options: Option<Object>,
+    ) -> Result<Cache, JsValue> {
+        let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
+        let mut limits = Limits::default();
+        let mut default_ttl = None;
+        let mut clock = None;
+        if !options.is_undefined() && !options.is_null() {
+            if !options.is_object() {
+                return Err(Failure::type_error(
+                    INVALID_TYPE,
+                    format!("options must be an object, got {}", describe(&options)),
+                )
+                .into());
+            }
+            check_option_names(&options)?;
+            let max_entries = optional_number(&options, "maxEntries")?;
+            let max_bytes = optional_number(&options, "maxBytes")?;
+            let max_entry_bytes = optional_number(&options, "maxEntryBytes")?;
+            if let Some(value) = max_entries {
+                let max = Limits::ENTRIES_CEILING as f64;
+                // `positive_integer` bounds the value by ENTRIES_CEILING, below usize::MAX.
+                limits.max_entries =
+                    convert::positive_integer("options.maxEntries", value, max)? as usize;
+            }
+            if let Some(value) = max_bytes {
+                limits.max_bytes = convert::positive_integer(
+                    "options.maxBytes",
+                    value,
+                    convert::MAX_SAFE_INTEGER,
+                )?;
+                limits.max_entry_bytes = limits.max_entry_bytes.min(limits.max_bytes);
+            }
+            if let Some(value) = max_entry_bytes {
+                limits.max_entry_bytes = convert::positive_integer(
+                    "options.maxEntryBytes",
+                    value,
+                    convert::MAX_SAFE_INTEGER,
+                )?;
+            }
+            check_limits(&limits)?;
+            if let Some(value) = optional_number(&options, "defaultTtl")? {
+                default_ttl = Some(convert::ttl("options.defaultTtl", value)?);
+            }
+            let now = get(&options, "now")?;
+            if !now.is_undefined() {
+                if !now.is_function() {
+                    return Err(Failure::type_error(
+                        INVALID_TYPE,
+                        format!(
+                            "options.now must be a function returning milliseconds, got {}",
+                            describe(&now)
+                        ),
+                    )
+                    .into());
+                }
+                clock = Some(Function::from(now));
+            }
+        }
+        let store = Store::with_hash_seed(limits, hash_seed())
+            .map_err(|error| Failure::core("options", &error))?;
+        Ok(Cache {
+            store: RefCell::new(store),
+            limits,
+            default_ttl,
+            clock,
+        })
+    }
+
+    /// The value under `key`, or `undefined` if there is none (or it has expired). Counts a
+    /// hit or a miss.
+    #[wasm_bindgen(unchecked_return_type = "Value | undefined")]
+    pub fn get(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let key = self.key(&key, "key")?;
+        let now = self.now()?;
+        let mut store = self.store()?;
+        let found = store
+            .get(&key, now)
+            .map_err(|error| Failure::core("key", &error))?;
+        Ok(found.map_or(JsValue::UNDEFINED, codec::decode))
+    }
+
+    /// Stores `value` under `key`, replacing any previous value.
+    ///
+    /// `options.ttl` is the time to live in ms; leave it out for the cache's `defaultTtl`, or
+    /// pass `null` for no expiry. If the entry is refused (too large, bad key or TTL), the
+    /// previous value is kept.
+    pub fn set(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SetOptions")] options: Option<Object>,
+    ) -> Result<(), JsValue> {
+        let (key, value) = self.entry(&key, &value, "key", "value")?;
+        let ttl = self.ttl_option(options)?;
+        let now = self.now()?;
+        let mut store = self.store()?;
+        store
+            .set(&key, &value, ttl, now)
+            .map_err(|error| Failure::core("value", &error))?;
+        Ok(())
+    }
+
+    /// Stores `value` under `key` only if no live entry is there. Returns `true` if stored.
+    /// Options as for `set`.
+    pub fn add(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SetOptions")] options: Option<Object>,
+    ) -> Result<bool, JsValue> {
+        let (key, value) = self.entry(&key, &value, "key", "value")?;
+        let ttl = self.ttl_option(options)?;
+        let now = self.now()?;
+        let mut store = self.store()?;
+        Ok(store
+            .add(&key, &value, ttl, now)
+            .map_err(|error| Failure::core("value", &error))?)
+    }
+
+    /// Removes the entry under `key`. Returns `true` if a live entry was removed.
+    pub fn delete(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+    ) -> Result<bool, JsValue> {
+        let key = self.key(&key, "key")?;
+        let now = self.now()?;
+        let mut store = self.store()?;
+        Ok(store
+            .delete(&key, now)
+            .map_err(|error| Failure::core("key", &error))?)
+    }
+
+    /// Whether a live entry is under `key`. Does not count as a hit or a use.
+    pub fn has(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+    ) -> Result<bool, JsValue> {
+        let key = self.key(&key, "key")?;
+        let now = self.now()?;
+        let store = self.store()?;
+        Ok(store
+            .contains(&key, now)
+            .map_err(|error| Failure::core("key", &error))?)
+    }
+
+    /// Replaces the expiry of the entry under `key`: `ttl` ms from now, or `null` for none.
+    /// Returns `false` if there is no live entry.
+    pub fn touch(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "number | null")] ttl: JsValue,
+    ) -> Result<bool, JsValue> {
+        let key = self.key(&key, "key")?;
+        let ttl = if ttl.is_null() {
+            None
+        } else {
+            let millis = ttl.as_f64().ok_or_else(|| {
+                Failure::type_error(
+                    INVALID_TYPE,
+                    format!(
+                        "ttl must be a number of milliseconds or null, got {}",
+                        describe(&ttl)
+                    ),
+                )
+            })?;
+            Some(convert::ttl("ttl", millis)?)
+        };
+        let now = self.now()?;
+        let mut store = self.store()?;
+        Ok(store
+            .touch(&key, ttl, now)
+            .map_err(|error| Failure::core("ttl", &error))?)
+    }
+
+    /// The remaining time to live of the entry under `key` in ms (at least 1), `Infinity` if
+    /// it never expires, or `undefined` if there is no live entry.
+    #[wasm_bindgen(unchecked_return_type = "number | undefined")]
+    pub fn ttl(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let key = self.key(&key, "key")?;
+        let now = self.now()?;
+        let store = self.store()?;
+        let ttl = store
+            .ttl(&key, now)
+            .map_err(|error| Failure::core("key", &error))?;
+        Ok(match ttl {
+            None => JsValue::UNDEFINED,
+            Some(KeyTtl::Persistent) => JsValue::from_f64(f64::INFINITY),
+            Some(KeyTtl::Remaining(ttl)) => JsValue::from_f64(convert::number(ttl.as_millis())),
+        })
+    }
+
+    /// Adds `by` (default 1, a safe integer) to the decimal integer stored under `key` and
+    /// returns the result, like Redis `INCRBY`.
+    ///
+    /// A missing key counts as `"0"` and becomes a persistent entry; an existing entry keeps
+    /// its expiry. The stored value is a decimal string (`get` returns `"6"`, not `6`); any
+    /// other value throws a `TypeError` with code `not_an_integer`, and a result outside the
+    /// signed 64-bit range a `RangeError` with code `overflow`. Results beyond
+    /// `Number.MAX_SAFE_INTEGER` are exact in the cache but rounded in the returned number.
+    pub fn incr(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] by: JsValue,
+    ) -> Result<f64, JsValue> {
+        self.step(key, by, Step::Incr)
+    }
+
+    /// Subtracts `by` (default 1) from the decimal integer under `key`: `incr` with the
+    /// opposite sign, like Redis `DECRBY`.
+    pub fn decr(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] by: JsValue,
+    ) -> Result<f64, JsValue> {
+        self.step(key, by, Step::Decr)
+    }
+
+    /// The values under `keys`, in order, with `undefined` where there is none. Counts a hit
+    /// or a miss per key. All keys are checked before any is read.
+    #[wasm_bindgen(js_name = getMany, unchecked_return_type = "Array<Value | undefined>")]
+    pub fn get_many(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Iterable<string>")] keys: JsValue,
+    ) -> Result<Array, JsValue> {
+        let keys = self.keys(&keys)?;
+        let now = self.now()?;
+        let mut store = self.store()?;
+        let values = keys
+            .iter()
+            .map(|key| {
+                let found = store
+                    .get(key, now)
+                    .map_err(|error| Failure::core("keys", &error))?;
+                Ok(found.map_or(JsValue::UNDEFINED, codec::decode))
+            })
+            .collect::<Result<Vec<_>, Failure>>()?;
+        drop(store);
+        Ok(values.into_iter().collect())
+    }
+
+    /// Stores every `[key, value]` pair of `entries` (an array of pairs, a `Map`, any
+    /// iterable), with the same `options` as `set`. Every entry is checked before any is
+    /// stored, so a bad entry leaves the cache unchanged.
+    #[wasm_bindgen(js_name = setMany)]
+    pub fn set_many(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Iterable<readonly [string, Value]>")]
+        entries: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SetOptions")] options: Option<Object>,
+    ) -> Result<(), JsValue> {
+        let entries = self.entries(&entries)?;
+        let ttl = self.ttl_option(options)?;
+        let now = self.now()?;
+        let mut store = self.store()?;
+        for (key, value) in &entries {
+            store
+                .set(key, value, ttl, now)
+                .map_err(|error| Failure::core("entries", &error))?;
+        }
+        Ok(())
+    }
+
+    /// Removes the entries under `keys` and returns how many live entries were removed. All
+    /// keys are checked before any is removed.
+    #[wasm_bindgen(js_name = deleteMany)]
+    pub fn delete_many(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Iterable<string>")] keys: JsValue,
+    ) -> Result<u32, JsValue> {
+        let keys = self.keys(&keys)?;
+        let now = self.now()?;
+        let mut store = self.store()?;
+        let mut removed = 0_u32;
+        for key in &keys {
+            if store
+                .delete(key, now)
+                .map_err(|error| Failure::core("keys", &error))?
+            {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Removes every entry. Counters in `stats()` are kept.
+    pub fn clear(&self) -> Result<(), JsValue> {
+        self.store()?.clear();
+        Ok(())
+    }
+
+    /// Removes every expired entry now (they are otherwise reclaimed a few at a time, and
+    /// always before a live entry is evicted) and returns how many were removed.
+    #[wasm_bindgen(js_name = purgeExpired)]
+    pub fn purge_expired(&self) -> Result<u32, JsValue> {
+        let now = self.now()?;
+        let removed = self.store()?.purge_expired(now);
+        Ok(u32::try_from(removed).unwrap_or(u32::MAX))
+    }
+
+    /// Entries held, including expired ones not yet reclaimed (call `purgeExpired()` first
+    /// for an exact count of live entries).
+    #[wasm_bindgen(getter)]
+    pub fn size(&self) -> Result<u32, JsValue> {
+        let len = self.store()?.len();
+        Ok(u32::try_from(len).unwrap_or(u32::MAX))
+    }
+
+    /// Bytes held: per entry, the key's UTF-8 length + the stored value's length + 48
+    /// (see the README for how each kind of value is counted).
+    #[wasm_bindgen(getter)]
+    pub fn bytes(&self) -> Result<f64, JsValue> {
+        Ok(convert::number(self.store()?.weight()))
+    }
+
+    /// The counters since the cache was created, as a plain object: `hits`, `misses`,
+    /// `inserts`, `updates`, `deletes`, `evictionsCapacity`, `evictionsExpired`, `entries`
+    /// and `bytes`.
+    #[wasm_bindgen(unchecked_return_type = "CacheStats")]
+    pub fn stats(&self) -> Result<Object, JsValue> {
+        let stats = self.store()?.stats();
+        let object = Object::new();
+        for (name, value) in [
+            ("hits", stats.hits),
+            ("misses", stats.misses),
+            ("inserts", stats.inserts),
+            ("updates", stats.updates),
+            ("deletes", stats.deletes),
+            ("evictionsCapacity", stats.evictions_capacity),
+            ("evictionsExpired", stats.evictions_expired),
+            ("entries", stats.entries),
+            ("bytes", stats.bytes),
+        ] {
+            Reflect::set(
+                &object,
+                &JsValue::from_str(name),
+                &JsValue::from_f64(convert::number(value)),
+            )?;
+        }
+        Ok(object)
+    }
+
+    /// A snapshot of every live entry: a plain object that survives `structuredClone` (so it
+    /// can be stored in IndexedDB or posted to a worker). Each entry keeps its expiry as an
+    /// absolute deadline on this cache's clock, so time that passes before `load` counts.
+    #[wasm_bindgen(unchecked_return_type = "Snapshot")]
+    pub fn dump(&self) -> Result<Object, JsValue> {
+        let now = self.now()?;
+        let exported = self.store()?.export(now);
+        snapshot::to_js(&exported)
+    }
+
+    /// Restores a snapshot made by `dump()` (here or in another cache), into an empty or
+    /// existing cache, keeping this cache's limits. Entries whose deadline has passed are
+    /// skipped. The whole snapshot is checked first: if anything is wrong, nothing changes.
+    #[wasm_bindgen(unchecked_return_type = "LoadSummary")]
+    pub fn load(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Snapshot")] snapshot: JsValue,
+    ) -> Result<Object, JsValue> {
+        let parsed = snapshot::from_js(&snapshot, &self.limits)?;
+        let now = self.now()?;
+        let summary = self
+            .store()?
+            .import(&parsed, now)
+            .map_err(|error| Failure::core("snapshot", &error))?;
+        let object = Object::new();
+        Reflect::set(
+            &object,
+            &JsValue::from_str("imported"),
+            &JsValue::from_f64(summary.imported as f64),
+        )?;
+        Reflect::set(
+            &object,
+            &JsValue::from_str("expired"),
+            &JsValue::from_f64(summary.expired as f64),
+        )?;
+        Ok(object)
+    }
+}
+
+/// Which way `incr`/`decr` counts.
+#[derive(Clone, Copy)]
+enum Step {
+    Incr,
+    Decr,
+}
+
+impl Cache {
+    /// Checks the store's internal invariants and that the limits hold (tests only).
+    #[cfg(all(test, target_arch = "wasm32"))]
+    pub(crate) fn check_invariants(&self) -> Result<(), String> {
+        let store = self.store.try_borrow().map_err(|error| error.to_string())?;
+        store.validate().map_err(|error| error.to_string())?;
+        if store.len() > self.limits.max_entries || store.weight() > self.limits.max_bytes {
+            return Err(format!(
+                "limits exceeded: {} entries, {} bytes",
+                store.len(),
+                store.weight()
+            ));
+        }
+        Ok(())
+    }
+
+    /// The store, for pure Rust work. Borrowing never fails, because no JavaScript runs while
+    /// it is borrowed; if that were ever broken, the caller gets an error, not a trap.
+    fn store(&self) -> Result<RefMut<'_, Store>, Failure> {
+        self.store.try_borrow_mut().map_err(|_| {
+            Failure::type_error(
+                "reentrant_call",
+                "the cache was called while it was busy with another call",
+            )
+        })
+    }
+
+    /// The time now, from the `now` option or `Date.now()`.
+    fn now(&self) -> Result<Timestamp, JsValue> {
+        let millis = match &self.clock {
+            None => js_sys::Date::now(),
+            Some(clock) => {
+                let reading = clock.call0(&JsValue::UNDEFINED)?;
+                reading.as_f64().ok_or_else(|| {
+                    Failure::type_error(
+                        crate::error::INVALID_CLOCK,
+                        format!(
+                            "now() must return a number of milliseconds, got {}",
+                            describe(&reading)
+                        ),
+                    )
+                })?
+            }
+        };
+        Ok(convert::timestamp(millis)?)
+    }
+
+    /// A key argument: a string the limits accept.
+    fn key(&self, key: &JsValue, arg: &str) -> Result<String, Failure> {
+        let key = key.as_string().ok_or_else(|| {
+            Failure::type_error(
+                INVALID_TYPE,
+                format!("{arg} must be a string, got {}", describe(key)),
+            )
+        })?;
+        self.limits
+            .check_key(&key)
+            .map_err(|error| Failure::core(arg, &error))?;
+        Ok(key)
+    }
+
+    /// A key and an encoded value that together fit the per-entry limit.
+    fn entry(
+        &self,
+        key: &JsValue,
+        value: &JsValue,
+        key_arg: &str,
+        value_arg: &str,
+    ) -> Result<(String, Vec<u8>), JsValue> {
+        let key = self.key(key, key_arg)?;
+        let value = codec::encode(value, value_arg)?;
+        self.limits
+            .check_entry(&key, value.len())
+            .map_err(|error| Failure::core(value_arg, &error))?;
+        Ok((key, value))
+    }
+
+    /// A list of keys: any iterable of strings (but not a string itself).
+    fn keys(&self, keys: &JsValue) -> Result<Vec<String>, JsValue> {
+        let iterator = iterate(keys, "keys", "an iterable of strings (e.g. an array)")?;
+        let mut parsed = Vec::new();
+        for (index, key) in iterator.enumerate() {
+            parsed.push(self.key(&key?, &format!("keys[{index}]"))?);
+        }
+        Ok(parsed)
+    }
+
+    /// A list of `[key, value]` pairs, checked and encoded.
+    fn entries(&self, entries: &JsValue) -> Result<Vec<(String, Vec<u8>)>, JsValue> {
+        let iterator = iterate(
+            entries,
+            "entries",
+            "an iterable of [key, value] pairs (e.g. an array or a Map)",
+        )?;
+        let mut parsed = Vec::new();
+        for (index, entry) in iterator.enumerate() {
+            let entry = entry?;
+            if !entry.is_object() {
+                return Err(Failure::type_error(
+                    INVALID_TYPE,
+                    format!(
+                        "entries[{index}] must be a [key, value] pair, got {}",
+                        describe(&entry)
+                    ),
+                )
+                .into());
+            }
+            let key = Reflect::get_u32(&entry, 0)?;
+            let value = Reflect::get_u32(&entry, 1)?;
+            parsed.push(self.entry(
+                &key,
+                &value,
+                &format!("entries[{index}][0]"),
+                &format!("entries[{index}][1]"),
+            )?);
+        }
+        Ok(parsed)
+    }
+
+    /// The TTL of a write: `options.ttl`, else the default.
+    fn ttl_option(&self, options: Option<Object>) -> Result<Option<Ttl>, JsValue> {
+        let Some(options) = options else {
+            return Ok(self.default_ttl);
+        };
+        let options: JsValue = options.into();
+        if !options.is_object() {
+            return Err(Failure::type_error(
+                INVALID_TYPE,
+                format!("options must be an object, got {}", describe(&options)),
+            )
+            .into());
+        }
+        let ttl = get(&options, "ttl")?;
+        if ttl.is_undefined() {
+            return Ok(self.default_ttl);
+        }
+        if ttl.is_null() {
+            return Ok(None);
+        }
+        let millis = ttl.as_f64().ok_or_else(|| {
+            Failure::type_error(
+                INVALID_TYPE,
+                format!(
+                    "options.ttl must be a number of milliseconds or null, got {}",
+                    describe(&ttl)
+                ),
+            )
+        })?;
+        Ok(Some(convert::ttl("options.ttl", millis)?))
+    }
+
+    /// `incr` and `decr`.
+    fn step(&self, key: JsValue, by: JsValue, direction: Step) -> Result<f64, JsValue> {
+        let key = self.key(&key, "key")?;
+        let by = if by.is_undefined() {
+            1
+        } else {
+            let by = by.as_f64().ok_or_else(|| {
+                Failure::type_error(
+                    INVALID_TYPE,
+                    format!("by must be a number, got {}", describe(&by)),
+                )
+            })?;
+            convert::step("by", by)?
+        };
+        let now = self.now()?;
+        let mut store = self.store()?;
+        let result = match direction {
+            Step::Incr => store.incr(&key, by, now),
+            Step::Decr => store.decr(&key, by, now),
+        };
+        let result = result.map_err(|error| Failure::core("key", &error))?;
+        Ok(result as f64)
+    }
+}
+
+/// Checks the relations between limits, naming the JavaScript options; the core's own check
+/// runs afterwards as a backstop.
+fn check_limits(limits: &Limits) -> Result<(), Failure> {
+    if limits.max_entry_bytes > limits.max_bytes {
+        return Err(Failure::range_error(
+            "invalid_limits",
+            format!(
+                "options.maxEntryBytes ({}) must not exceed options.maxBytes ({})",
+                limits.max_entry_bytes, limits.max_bytes
+            ),
+        ));
+    }
+    if limits.max_entry_bytes <= chatcache_core::ENTRY_OVERHEAD {
+        return Err(Failure::range_error(
+            "invalid_limits",
+            format!(
+                "options.maxEntryBytes and options.maxBytes must exceed the per-entry overhead \
+                 of {} bytes, got {}",
+                chatcache_core::ENTRY_OVERHEAD,
+                limits.max_entry_bytes
+            ),
+        ));
+    }
+    limits
+        .validate()
+        .map_err(|error| Failure::core("options", &error))
+}
+
+/// Refuses option names the constructor does not know.
+fn check_option_names(options: &JsValue) -> Result<(), JsValue> {
+    let keys = Reflect::own_keys(options)?;
+    for key in keys.iter() {
+        if let Some(name) = key.as_string()
+            && !OPTION_NAMES.contains(&name.as_str())
+        {
+            return Err(Failure::type_error(
+                INVALID_TYPE,
+                format!(
+                    "options.{name} is not an option (expected {})",
+                    OPTION_NAMES.join(", ")
+                ),
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// `object[name]`, letting anything the caller's getter throws through as an error.
+fn get(object: &JsValue, name: &str) -> Result<JsValue, JsValue> {
+    Reflect::get(object, &JsValue::from_str(name))
+}
+
+/// `options[name]` if it is present: a number, or a `TypeError` naming the option.
+fn optional_number(options: &JsValue, name: &str) -> Result<Option<f64>, JsValue> {
+    let value = get(options, name)?;
+    if value.is_undefined() {
+        return Ok(None);
+    }
+    value.as_f64().map(Some).ok_or_else(|| {
+        Failure::type_error(
+            INVALID_TYPE,
+            format!("options.{name} must be a number, got {}", describe(&value)),
+        )
+        .into()
+    })
+}
+
+/// An iterator over `value`, which must be iterable and not a string.
+fn iterate(value: &JsValue, arg: &str, expected: &str) -> Result<js_sys::IntoIter, JsValue> {
+    let not_iterable = || {
+        JsValue::from(Failure::type_error(
+            INVALID_TYPE,
+            format!("{arg} must be {expected}, got {}", describe(value)),
+        ))
+    };
+    if !value.is_object() {
+        return Err(not_iterable());
+    }
+    js_sys::try_iter(value)?.ok_or_else(not_iterable)
+}
+
+/// A random seed for key hashing, so that nobody can aim hash collisions at a cache whose
+/// keys come from other users: `crypto.getRandomValues` where available (browsers, Node,
+/// Deno, workers), else `Math.random`.
+fn hash_seed() -> u64 {
+    let words = js_sys::Uint32Array::new_with_length(2);
+    let filled = get(&js_sys::global(), "crypto").and_then(|crypto| {
+        let fill = get(&crypto, "getRandomValues")?;
+        let fill: Function = fill
+            .dyn_into()
+            .map_err(|_| JsValue::from_str("no getRandomValues"))?;
+        fill.call1(&crypto, &words)
+    });
+    if filled.is_ok() {
+        (u64::from(words.get_index(0)) << 32) | u64::from(words.get_index(1))
+    } else {
+        // 2^53 distinct values from each call; good enough for a hash seed.
+        let high = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+        let low = (js_sys::Math::random() * 4_294_967_296.0) as u64;
+        (high << 32) | low
+    }
+}

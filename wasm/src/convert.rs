@@ -1,0 +1,215 @@
+//! JavaScript numbers to core types: TTLs, limits, counters and clock readings.
+//!
+//! JavaScript has one number type, `f64`. These functions decide, in plain Rust, which numbers
+//! are acceptable for each purpose; the boundary code only checks that it was handed a number.
+
+use chatcache_core::{Timestamp, Ttl};
+
+use crate::error::{Failure, INVALID_CLOCK, INVALID_NUMBER, INVALID_TTL};
+
+/// `Number.MAX_SAFE_INTEGER`: the largest integer every JavaScript number above it cannot
+/// represent exactly, and so the largest count, byte size or step accepted.
+pub(crate) const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// A TTL in milliseconds. Fractions of a millisecond round up (so a tiny TTL never means "no
+/// TTL"); NaN and negative numbers are `invalid_ttl`, zero is the core's `zero_ttl`, and
+/// infinity or more than 2<sup>53</sup> ms is the core's `ttl_too_long`.
+pub(crate) fn ttl(arg: &str, millis: f64) -> Result<Ttl, Failure> {
+    if millis.is_nan() {
+        return Err(Failure::range_error(
+            INVALID_TTL,
+            format!("{arg} must be a number of milliseconds, got NaN"),
+        ));
+    }
+    if millis < 0.0 {
+        return Err(Failure::range_error(
+            INVALID_TTL,
+            format!("{arg} must not be negative, got {}", show(millis)),
+        ));
+    }
+    if millis.is_infinite() {
+        return Err(Failure::range_error(
+            chatcache_core::Error::TtlTooLong.code(),
+            format!("{arg} must be finite; leave it out (or pass null) for no expiry"),
+        ));
+    }
+    let whole = millis.ceil();
+    if whole > Ttl::MAX_MILLIS as f64 {
+        return Err(Failure::core(arg, &chatcache_core::Error::TtlTooLong));
+    }
+    // `whole` is a non-negative integer no larger than 2^53, so the cast is exact.
+    Ttl::from_millis(whole as u64).map_err(|error| Failure::core(arg, &error))
+}
+
+/// A positive whole number no larger than `max` (a count of entries or bytes).
+pub(crate) fn positive_integer(arg: &str, value: f64, max: f64) -> Result<u64, Failure> {
+    if !(value.fract() == 0.0 && value >= 1.0 && value <= max) {
+        return Err(Failure::range_error(
+            INVALID_NUMBER,
+            format!(
+                "{arg} must be a whole number from 1 to {}, got {}",
+                show(max),
+                show(value)
+            ),
+        ));
+    }
+    // Checked above: a whole number in 1..=max, and max is at most 2^53.
+    Ok(value as u64)
+}
+
+/// An `incr`/`decr` step: a safe integer (so it means exactly what the caller wrote).
+pub(crate) fn step(arg: &str, value: f64) -> Result<i64, Failure> {
+    if !(value.fract() == 0.0 && value.abs() <= MAX_SAFE_INTEGER) {
+        return Err(Failure::range_error(
+            INVALID_NUMBER,
+            format!("{arg} must be a safe integer, got {}", show(value)),
+        ));
+    }
+    // Checked above: a whole number of magnitude below 2^53, exact as an i64.
+    Ok(value as i64)
+}
+
+/// A clock reading in milliseconds: finite and non-negative. Fractions (as from
+/// `performance.now()`) are floored.
+pub(crate) fn timestamp(millis: f64) -> Result<Timestamp, Failure> {
+    if !(0.0..=MAX_SAFE_INTEGER).contains(&millis) {
+        return Err(Failure::range_error(
+            INVALID_CLOCK,
+            format!(
+                "now() must return a finite, non-negative number of milliseconds, got {}",
+                show(millis)
+            ),
+        ));
+    }
+    // Checked above: finite and in 0..=2^53, so the floored value is exact as a u64.
+    Ok(Timestamp::from_millis(millis.floor() as u64))
+}
+
+/// A deadline read back from a snapshot: a whole, non-negative number of milliseconds.
+pub(crate) fn deadline(arg: &str, millis: f64) -> Result<Timestamp, Failure> {
+    if !(millis.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&millis)) {
+        return Err(Failure::type_error(
+            crate::error::INVALID_SNAPSHOT,
+            format!(
+                "{arg} must be null or a whole, non-negative number of milliseconds, got {}",
+                show(millis)
+            ),
+        ));
+    }
+    // Checked above: a whole number in 0..=2^53.
+    Ok(Timestamp::from_millis(millis as u64))
+}
+
+/// A number for an error message, as JavaScript would print it for the numbers that matter
+/// here (integers, NaN, infinities, short fractions). Written by hand because Rust's float
+/// formatting would add tens of kilobytes to the `.wasm`.
+pub(crate) fn show(value: f64) -> String {
+    if value.is_nan() {
+        return "NaN".to_owned();
+    }
+    if value.is_infinite() {
+        return if value > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+    }
+    let sign = if value < 0.0 { "-" } else { "" };
+    let magnitude = value.abs();
+    if magnitude >= 1e15 {
+        // Beyond this, fractions cannot be shown exactly; whole numbers still can.
+        return format!("{sign}{}", magnitude as u64);
+    }
+    // Six decimal places, rounded, with trailing zeros removed.
+    let micros = (magnitude * 1e6).round() as u64;
+    let (whole, fraction) = (micros / 1_000_000, micros % 1_000_000);
+    if fraction == 0 {
+        return format!("{sign}{whole}");
+    }
+    let digits = format!("{fraction:06}");
+    format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
+}
+
+/// A count or size from the core as a JavaScript number. Counts stay far below 2<sup>53</sup>
+/// in practice; larger ones lose precision rather than wrap.
+pub(crate) fn number(value: u64) -> f64 {
+    value as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Class;
+
+    #[test]
+    fn ttls_round_up_and_reject_what_javascript_can_express_but_the_core_cannot() {
+        assert_eq!(ttl("ttl", 1.0).map(Ttl::as_millis), Ok(1));
+        assert_eq!(ttl("ttl", 0.25).map(Ttl::as_millis), Ok(1));
+        assert_eq!(ttl("ttl", 1500.5).map(Ttl::as_millis), Ok(1501));
+        assert_eq!(
+            ttl("ttl", 2f64.powi(53)).map(Ttl::as_millis),
+            Ok(Ttl::MAX_MILLIS)
+        );
+
+        let code = |ms: f64| ttl("ttl", ms).map_err(|f| (f.class, f.code));
+        assert_eq!(code(f64::NAN), Err((Class::Range, "invalid_ttl")));
+        assert_eq!(code(-1.0), Err((Class::Range, "invalid_ttl")));
+        assert_eq!(code(f64::NEG_INFINITY), Err((Class::Range, "invalid_ttl")));
+        assert_eq!(code(0.0), Err((Class::Range, "zero_ttl")));
+        assert_eq!(code(-0.0), Err((Class::Range, "zero_ttl")));
+        assert_eq!(code(f64::INFINITY), Err((Class::Range, "ttl_too_long")));
+        assert_eq!(
+            code(2f64.powi(53) + 2.0),
+            Err((Class::Range, "ttl_too_long"))
+        );
+    }
+
+    #[test]
+    fn messages_name_the_argument() {
+        let failure = ttl("options.ttl", -5.0).err();
+        assert!(failure.is_some_and(|f| f.message.starts_with("options.ttl ")));
+    }
+
+    #[test]
+    fn positive_integers_are_whole_and_bounded() {
+        assert_eq!(positive_integer("n", 1.0, 10.0), Ok(1));
+        assert_eq!(positive_integer("n", 10.0, 10.0), Ok(10));
+        for bad in [0.0, -1.0, 1.5, 11.0, f64::NAN, f64::INFINITY] {
+            assert!(positive_integer("n", bad, 10.0).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn steps_are_safe_integers() {
+        assert_eq!(step("by", -3.0), Ok(-3));
+        assert_eq!(step("by", MAX_SAFE_INTEGER), Ok(9_007_199_254_740_991));
+        for bad in [0.5, f64::NAN, f64::INFINITY, MAX_SAFE_INTEGER + 2.0] {
+            assert!(step("by", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn clock_readings_are_floored_and_must_be_finite_and_non_negative() {
+        assert_eq!(timestamp(12.9), Ok(Timestamp::from_millis(12)));
+        assert_eq!(timestamp(0.0), Ok(Timestamp::ZERO));
+        for bad in [-1.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(timestamp(bad).map_err(|f| f.code), Err("invalid_clock"));
+        }
+    }
+
+    #[test]
+    fn numbers_in_messages_print_like_javascript() {
+        assert_eq!(show(f64::NAN), "NaN");
+        assert_eq!(show(f64::NEG_INFINITY), "-Infinity");
+        assert_eq!(show(0.0), "0");
+        assert_eq!(show(-0.0), "0");
+        assert_eq!(show(42.0), "42");
+        assert_eq!(show(-1.5), "-1.5");
+        assert_eq!(show(0.125), "0.125");
+        assert_eq!(show(9_007_199_254_740_991.0), "9007199254740991");
+    }
+
+    #[test]
+    fn snapshot_deadlines_are_whole_milliseconds() {
+        assert_eq!(deadline("d", 5.0), Ok(Timestamp::from_millis(5)));
+        for bad in [-1.0, 0.5, f64::NAN, f64::INFINITY] {
+            assert!(deadline("d", bad).is_err(), "{bad}");
+        }
+    }
+}

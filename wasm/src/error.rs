@@ -1,0 +1,124 @@
+//! Failures on their way to JavaScript: real `TypeError`/`RangeError` objects with a `code`.
+//!
+//! Everything that can go wrong in the adapter is first described as a plain-Rust [`Failure`]
+//! (so argument checking is testable on any target), and becomes a JavaScript error object
+//! only at the boundary. The `code` property is stable: the core's
+//! [`Error::code`](chatcache_core::Error::code) for refusals made by the core, and one of the
+//! adapter codes below for JavaScript-level misuse.
+
+use chatcache_core::Error;
+use wasm_bindgen::JsValue;
+
+/// Adapter code: an argument (or option, or snapshot field) has the wrong JavaScript type.
+pub(crate) const INVALID_TYPE: &str = "invalid_type";
+/// Adapter code: a number is out of range (not an integer, not positive, too large).
+pub(crate) const INVALID_NUMBER: &str = "invalid_number";
+/// Adapter code: a TTL that is NaN or negative (zero and too-long TTLs use the core's codes).
+pub(crate) const INVALID_TTL: &str = "invalid_ttl";
+/// Adapter code: the `now` option returned something that is not a usable time.
+pub(crate) const INVALID_CLOCK: &str = "invalid_clock";
+/// Adapter code: a snapshot passed to `load` is malformed.
+pub(crate) const INVALID_SNAPSHOT: &str = "invalid_snapshot";
+
+/// The built-in JavaScript error class a [`Failure`] is thrown as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// `TypeError`: a value of the wrong type.
+    Type,
+    /// `RangeError`: a value of the right type outside the accepted range.
+    Range,
+}
+
+/// A refused call, described in Rust and converted to a JavaScript error at the boundary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Failure {
+    /// Which error class JavaScript sees.
+    pub(crate) class: Class,
+    /// The stable `code` property.
+    pub(crate) code: &'static str,
+    /// The message, which starts with the name of the offending argument.
+    pub(crate) message: String,
+}
+
+impl Failure {
+    /// A `TypeError` with the given code and message.
+    pub(crate) fn type_error(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            class: Class::Type,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A `RangeError` with the given code and message.
+    pub(crate) fn range_error(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            class: Class::Range,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A refusal by the core, reported against the argument `arg`.
+    ///
+    /// `not_an_integer` (an `incr` on a value that is not a decimal integer) is a `TypeError`:
+    /// the stored value has the wrong type for the operation. Every other core refusal is about
+    /// a size or a range and is a `RangeError`.
+    pub(crate) fn core(arg: &str, error: &Error) -> Self {
+        let class = match error {
+            Error::NotAnInteger => Class::Type,
+            _ => Class::Range,
+        };
+        Self {
+            class,
+            code: error.code(),
+            message: format!("{arg}: {error}"),
+        }
+    }
+}
+
+impl From<Failure> for JsValue {
+    fn from(failure: Failure) -> Self {
+        let error: js_sys::Error = match failure.class {
+            Class::Type => js_sys::TypeError::new(&failure.message).into(),
+            Class::Range => js_sys::RangeError::new(&failure.message).into(),
+        };
+        // Defining a data property on a fresh, extensible Error object cannot fail, and there
+        // is nothing better to throw if it somehow did: the error without its code.
+        let _ = js_sys::Reflect::set(
+            &error,
+            &JsValue::from_str("code"),
+            &JsValue::from_str(failure.code),
+        );
+        error.into()
+    }
+}
+
+/// The JavaScript type of `value` for messages: `typeof`, except that `null` is `"null"`.
+/// (`typeof` is the one inspection that never runs the caller's code.)
+pub(crate) fn describe(value: &JsValue) -> String {
+    if value.is_null() {
+        return "null".to_owned();
+    }
+    value
+        .js_typeof()
+        .as_string()
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_refusals_keep_the_core_code_and_name_the_argument() {
+        let failure = Failure::core("key", &Error::EmptyKey);
+        assert_eq!(failure.class, Class::Range);
+        assert_eq!(failure.code, "empty_key");
+        assert!(failure.message.starts_with("key: "), "{}", failure.message);
+
+        let failure = Failure::core("key", &Error::NotAnInteger);
+        assert_eq!(failure.class, Class::Type);
+        assert_eq!(failure.code, "not_an_integer");
+    }
+}

@@ -1,0 +1,131 @@
+//! Snapshots as plain JavaScript objects, for `dump()` and `load()`.
+//!
+//! ```text
+//! { version: 1, entries: [{ key: string, value: Uint8Array, expiresAt: number | null }, ...] }
+//! ```
+//!
+//! `value` holds the stored bytes exactly (see `codec.rs`), so a snapshot is also what other
+//! chatcache backends export. `expiresAt` is an absolute deadline in ms on the dumping cache's
+//! clock. Only plain objects, arrays, numbers, strings, `null` and `Uint8Array` appear, so a
+//! snapshot survives `structuredClone`.
+
+use chatcache_core::{Limits, Snapshot, SnapshotEntry};
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::JsValue;
+
+use crate::codec;
+use crate::convert;
+use crate::error::{Failure, INVALID_SNAPSHOT, describe};
+
+/// The JavaScript form of `snapshot`.
+pub(crate) fn to_js(snapshot: &Snapshot) -> Result<Object, JsValue> {
+    let entries = Array::new_with_length(0);
+    for entry in &snapshot.entries {
+        let object = Object::new();
+        set(&object, "key", &JsValue::from_str(&entry.key))?;
+        set(&object, "value", &Uint8Array::from(entry.value.as_slice()))?;
+        let expires_at = entry.expires_at.map_or(JsValue::NULL, |deadline| {
+            JsValue::from_f64(convert::number(deadline.as_millis()))
+        });
+        set(&object, "expiresAt", &expires_at)?;
+        entries.push(&object);
+    }
+    let object = Object::new();
+    set(
+        &object,
+        "version",
+        &JsValue::from_f64(f64::from(snapshot.version)),
+    )?;
+    set(&object, "entries", &entries)?;
+    Ok(object)
+}
+
+/// Reads a snapshot given to `load`, checking every field and every entry against `limits`
+/// before anything is imported.
+pub(crate) fn from_js(value: &JsValue, limits: &Limits) -> Result<Snapshot, JsValue> {
+    if !value.is_object() {
+        return Err(malformed(format!(
+            "snapshot must be an object made by dump(), got {}",
+            describe(value)
+        )));
+    }
+    let version = get(value, "version")?;
+    let version = version
+        .as_f64()
+        .filter(|v| v.fract() == 0.0 && *v >= 0.0 && *v <= f64::from(u32::MAX))
+        .ok_or_else(|| {
+            malformed(format!(
+                "snapshot.version must be a whole number, got {}",
+                describe(&version)
+            ))
+        })?;
+    let entries_value = get(value, "entries")?;
+    let iterator = if entries_value.is_object() {
+        js_sys::try_iter(&entries_value)?
+    } else {
+        None
+    };
+    let iterator = iterator.ok_or_else(|| {
+        malformed(format!(
+            "snapshot.entries must be an array, got {}",
+            describe(&entries_value)
+        ))
+    })?;
+    let mut entries = Vec::new();
+    for (index, entry) in iterator.enumerate() {
+        let entry = entry?;
+        let at = format!("snapshot.entries[{index}]");
+        if !entry.is_object() {
+            return Err(malformed(format!(
+                "{at} must be an object, got {}",
+                describe(&entry)
+            )));
+        }
+        let key = get(&entry, "key")?;
+        let key = key.as_string().ok_or_else(|| {
+            malformed(format!("{at}.key must be a string, got {}", describe(&key)))
+        })?;
+        let bytes = codec::snapshot_bytes(&get(&entry, "value")?, &format!("{at}.value"))?;
+        let value = bytes.to_vec();
+        let expires_at = get(&entry, "expiresAt")?;
+        let expires_at = if expires_at.is_null() || expires_at.is_undefined() {
+            None
+        } else {
+            let millis = expires_at.as_f64().ok_or_else(|| {
+                malformed(format!(
+                    "{at}.expiresAt must be null or a number, got {}",
+                    describe(&expires_at)
+                ))
+            })?;
+            Some(convert::deadline(&format!("{at}.expiresAt"), millis)?)
+        };
+        limits
+            .check_entry(&key, value.len())
+            .map_err(|error| Failure::core(&at, &error))?;
+        entries.push(SnapshotEntry {
+            key,
+            value,
+            expires_at,
+        });
+    }
+    Ok(Snapshot {
+        // Checked above: a whole number within u32.
+        version: version as u32,
+        entries,
+    })
+}
+
+/// A `TypeError` with code `invalid_snapshot`.
+fn malformed(message: String) -> JsValue {
+    Failure::type_error(INVALID_SNAPSHOT, message).into()
+}
+
+/// `object[name]`, letting anything the caller's getter throws through as an error.
+fn get(object: &JsValue, name: &str) -> Result<JsValue, JsValue> {
+    Reflect::get(object, &JsValue::from_str(name))
+}
+
+/// Defines `object[name]` on an object this module just made.
+fn set(object: &Object, name: &str, value: &JsValue) -> Result<(), JsValue> {
+    Reflect::set(object, &JsValue::from_str(name), value).map(|_| ())
+}

@@ -1,0 +1,119 @@
+//! TypeScript declarations for the option, value and result types of the `Cache` class.
+//!
+//! The class itself is declared by wasm-bindgen from the Rust signatures, with the parameter
+//! and return types given by `unchecked_param_type` / `unchecked_return_type`; the types they
+//! name are declared here.
+
+use wasm_bindgen::prelude::wasm_bindgen;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** A JSON-compatible value: stored as JSON text and read back deep-equal. */
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue };
+
+/**
+ * A value the cache stores: a string (stored as UTF-8), a `Uint8Array` (stored as bytes) or a
+ * JSON-compatible value (stored as JSON text). Each reads back as the same kind of value.
+ */
+export type Value = JsonValue | Uint8Array;
+
+/** Options of `new Cache(options)`. Every field is optional. */
+export interface CacheOptions {
+  /** Most entries held at once (default 100,000). */
+  maxEntries?: number;
+  /**
+   * Most bytes held at once (default 64 MiB). Each entry counts its key's UTF-8 length, its
+   * stored value's length and 48 bytes of overhead.
+   */
+  maxBytes?: number;
+  /** Largest single entry, counted the same way (default 1 MiB, or `maxBytes` if smaller). */
+  maxEntryBytes?: number;
+  /** Time to live in ms of writes that do not give one (default: no expiry). */
+  defaultTtl?: number;
+  /** The clock: returns the time in ms (default `Date.now`). */
+  now?: () => number;
+}
+
+/** Options of `set`, `add` and `setMany`. */
+export interface SetOptions {
+  /** Time to live in ms; leave out for the cache's `defaultTtl`, `null` for no expiry. */
+  ttl?: number | null;
+}
+
+/** Counters since the cache was created, and its size now. */
+export interface CacheStats {
+  /** `get` calls that found a live entry. */
+  hits: number;
+  /** `get` calls that found nothing. */
+  misses: number;
+  /** New entries stored. */
+  inserts: number;
+  /** Live entries overwritten. */
+  updates: number;
+  /** Live entries removed by `delete`. */
+  deletes: number;
+  /** Live entries evicted to stay within the limits. */
+  evictionsCapacity: number;
+  /** Expired entries reclaimed. */
+  evictionsExpired: number;
+  /** Entries held now (as `size`). */
+  entries: number;
+  /** Bytes held now (as `bytes`). */
+  bytes: number;
+}
+
+/** One entry of a `Snapshot`. */
+export interface SnapshotEntry {
+  key: string;
+  /**
+   * The stored bytes. `load` also accepts an array of byte numbers (a snapshot that went
+   * through JSON; see the README).
+   */
+  value: Uint8Array;
+  /** Absolute deadline in ms on the cache's clock, or `null` for no expiry. */
+  expiresAt: number | null;
+}
+
+/** What `dump()` returns and `load()` takes: plain data that survives `structuredClone`. */
+export interface Snapshot {
+  version: number;
+  /** Least valuable first. */
+  entries: SnapshotEntry[];
+}
+
+/** What `load()` did. */
+export interface LoadSummary {
+  /** Entries stored. */
+  imported: number;
+  /** Entries skipped because their deadline had passed. */
+  expired: number;
+}
+
+/** The `code` property of every error the cache throws. */
+export type CacheErrorCode =
+  | "invalid_type"
+  | "invalid_number"
+  | "invalid_ttl"
+  | "invalid_value"
+  | "invalid_clock"
+  | "invalid_snapshot"
+  | "reentrant_call"
+  | "empty_key"
+  | "key_too_long"
+  | "entry_too_large"
+  | "zero_ttl"
+  | "ttl_too_long"
+  | "not_an_integer"
+  | "overflow"
+  | "invalid_limits"
+  | "unsupported_snapshot";
+
+/** An error thrown by the cache: a `TypeError` or `RangeError` with a stable `code`. */
+export type CacheError = (TypeError | RangeError) & { code: CacheErrorCode };
+"#;
