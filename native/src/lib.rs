@@ -29,7 +29,7 @@
 //! | feature | default | what |
 //! |---|---|---|
 //! | `cli` | yes | the `chatcache` operations binary (`status`, `get`, `set`, `del`) |
-//! | `test-support` | no | [`testing`]: real `redis-server` per test, black-hole listeners, log capture |
+//! | `test-support` | no | `chatcache::testing`: real `redis-server` per test, black-hole listeners, log capture |
 
 pub mod config;
 

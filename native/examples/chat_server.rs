@@ -1,0 +1,168 @@
+//! A chat server's cache use, end to end: `get_cache()` picks the backend from the environment,
+//! then simulated clients join rooms, post messages and read history through the cache.
+//!
+//! It is a simulation, not a network server: it runs a fixed script and exits, so it can be
+//! run anywhere (`scripts/run.sh` does).
+//!
+//! ```sh
+//! cargo run -p chatcache --example chat_server                    # in-memory cache
+//! USE_REDIS=true REDIS_URL=redis://localhost:6379/0 \
+//!     cargo run -p chatcache --example chat_server                # Redis (falls back if down)
+//! ```
+
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use chatcache::{Cache, CacheError, CacheExt, get_cache};
+use serde::{Deserialize, Serialize};
+
+/// How many recent messages a room keeps in the cache.
+const HISTORY: usize = 20;
+/// Messages a user may post per window before being throttled.
+const RATE_LIMIT: i64 = 5;
+const RATE_WINDOW: Duration = Duration::from_secs(10);
+/// How long a "user is online" marker lives without a heartbeat.
+const PRESENCE_TTL: Duration = Duration::from_secs(30);
+
+#[derive(Serialize, Deserialize, Clone, Debug)]
+struct Message {
+    id: i64,
+    room: String,
+    from: String,
+    text: String,
+}
+
+/// The part of a chat server that talks to the cache.
+struct ChatServer<C> {
+    cache: C,
+}
+
+impl<C: Cache> ChatServer<C> {
+    /// A user connects: mark them online for `PRESENCE_TTL` (a heartbeat would refresh it).
+    async fn join(&self, user: &str, room: &str) -> Result<(), CacheError> {
+        self.cache
+            .set_json(&format!("presence:{user}"), &room, Some(PRESENCE_TTL))
+            .await
+    }
+
+    /// Posts a message unless the user exceeded the rate limit. Returns whether it was posted.
+    async fn post(&self, room: &str, from: &str, text: &str) -> Result<bool, CacheError> {
+        let counter = format!("rate:{from}");
+        let sent = self.cache.incr(&counter, 1).await?;
+        if sent == 1 {
+            // First message of the window: start the window.
+            self.cache.touch(&counter, Some(RATE_WINDOW)).await?;
+        }
+        if sent > RATE_LIMIT {
+            return Ok(false);
+        }
+        let id = self.cache.incr(&format!("room:{room}:next_id"), 1).await?;
+        let message = Message {
+            id,
+            room: room.to_owned(),
+            from: from.to_owned(),
+            text: text.to_owned(),
+        };
+        let history_key = format!("room:{room}:recent");
+        let mut recent: Vec<Message> = self.cache.get_json(&history_key).await?.unwrap_or_default();
+        recent.push(message);
+        if recent.len() > HISTORY {
+            recent.drain(..recent.len() - HISTORY);
+        }
+        self.cache
+            .set_json(&history_key, &recent, Some(Duration::from_secs(3600)))
+            .await?;
+        Ok(true)
+    }
+
+    /// Who of `users` is online (one round trip on Redis).
+    async fn online(&self, users: &[&str]) -> Result<Vec<String>, CacheError> {
+        let keys: Vec<String> = users.iter().map(|u| format!("presence:{u}")).collect();
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let found = self.cache.get_many(&keys).await?;
+        Ok(users
+            .iter()
+            .zip(found)
+            .filter(|(_, v)| v.is_some())
+            .map(|(u, _)| (*u).to_owned())
+            .collect())
+    }
+
+    async fn history(&self, room: &str) -> Result<Vec<Message>, CacheError> {
+        Ok(self
+            .cache
+            .get_json(&format!("room:{room}:recent"))
+            .await?
+            .unwrap_or_default())
+    }
+
+    async fn leave(&self, user: &str) -> Result<(), CacheError> {
+        self.cache
+            .delete(&format!("presence:{user}"))
+            .await
+            .map(drop)
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
+    let started = Instant::now();
+
+    let cache = get_cache().await?;
+    println!("cache backend: {}", cache.selection());
+    let server = ChatServer { cache };
+
+    // A fresh demo room (on Redis, other runs may have left one behind).
+    let room = format!("demo-{}", std::process::id());
+    for user in ["ana", "ben", "chloe"] {
+        server.join(user, &room).await?;
+    }
+    let script = [
+        ("ana", "hi all"),
+        ("ben", "hey ana"),
+        ("chloe", "what are we building?"),
+        ("ana", "a cache for chat apps"),
+    ];
+    for (from, text) in script {
+        server.post(&room, from, text).await?;
+    }
+    // ben floods the room: the rate limiter lets RATE_LIMIT messages per window through.
+    let mut throttled = 0;
+    for i in 0..8 {
+        if !server.post(&room, "ben", &format!("spam {i}")).await? {
+            throttled += 1;
+        }
+    }
+    server.leave("chloe").await?;
+
+    let history = server.history(&room).await?;
+    println!("room {room}: {} messages in the cache", history.len());
+    for m in history.iter().rev().take(3).rev() {
+        println!("  #{:<3} {:>6}: {}", m.id, m.from, m.text);
+    }
+    println!("throttled messages from ben: {throttled}");
+    println!(
+        "online: {}",
+        server.online(&["ana", "ben", "chloe"]).await?.join(", ")
+    );
+
+    let health = server.cache.health().await?;
+    let stats = server.cache.stats().await?;
+    println!(
+        "health: {} ok in {:?}; {} entries, {} hits / {} misses",
+        health.backend, health.latency, stats.entries, stats.hits, stats.misses
+    );
+    if let Some(redis) = stats.redis {
+        println!(
+            "redis: used_memory {} bytes, maxmemory {}, evicted_keys {}",
+            redis.used_memory, redis.maxmemory, redis.evicted_keys
+        );
+    }
+    println!("done in {:?}", started.elapsed());
+    Ok(())
+}
