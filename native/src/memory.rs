@@ -32,10 +32,10 @@ pub const DEFAULT_JANITOR_INTERVAL: Duration = Duration::from_secs(1);
 ///   if keys hash unevenly.
 /// * **Time:** read in exactly one place, from the [`Clock`] given to the builder
 ///   ([`SystemClock`] by default). Tests use [`ManualClock`](crate::ManualClock).
-/// * **Reclamation:** a janitor thread wakes every [`DEFAULT_JANITOR_INTERVAL`] and purges
-///   expired entries from the shards whose earliest deadline has passed, so expired data does
-///   not sit in memory waiting to be read. It holds only a weak reference and exits when the
-///   last handle is dropped.
+/// * **Reclamation:** a janitor thread (named `chatcache-purge`) wakes every
+///   [`DEFAULT_JANITOR_INTERVAL`] and purges expired entries from the shards whose earliest
+///   deadline has passed, so expired data does not sit in memory waiting to be read. It holds
+///   only a weak reference and exits when the last handle is dropped.
 ///
 /// ```
 /// use std::time::Duration;
