@@ -104,19 +104,16 @@ impl<C: Cache> ChatServer<C> {
     }
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false)
-        .init();
-    let started = Instant::now();
+/// What the demo observed, for printing and for the example's own tests.
+#[derive(Debug)]
+struct Summary {
+    messages: usize,
+    throttled: usize,
+    online: Vec<String>,
+}
 
-    let cache = get_cache().await?;
-    println!("cache backend: {}", cache.selection());
-    let server = ChatServer { cache };
-
+/// The scripted session: three users join, chat, one floods and one leaves.
+async fn run<C: Cache>(server: &ChatServer<C>) -> Result<Summary, CacheError> {
     // A fresh demo room (on Redis, other runs may have left one behind).
     let room = format!("demo-{}", std::process::id());
     for user in ["ana", "ben", "chloe"] {
@@ -145,11 +142,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     for m in history.iter().rev().take(3).rev() {
         println!("  #{:<3} {:>6}: {}", m.id, m.from, m.text);
     }
-    println!("throttled messages from ben: {throttled}");
-    println!(
-        "online: {}",
-        server.online(&["ana", "ben", "chloe"]).await?.join(", ")
-    );
+    let online = server.online(&["ana", "ben", "chloe"]).await?;
 
     let health = server.cache.health().await?;
     let stats = server.cache.stats().await?;
@@ -163,6 +156,63 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             redis.used_memory, redis.maxmemory, redis.evicted_keys
         );
     }
+    Ok(Summary {
+        messages: history.len(),
+        throttled,
+        online,
+    })
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
+    let started = Instant::now();
+
+    let cache = get_cache().await?;
+    println!("cache backend: {}", cache.selection());
+    let summary = run(&ChatServer { cache }).await?;
+    println!(
+        "{} messages kept, {} throttled, online: {}",
+        summary.messages,
+        summary.throttled,
+        summary.online.join(", ")
+    );
     println!("done in {:?}", started.elapsed());
     Ok(())
+}
+
+/// `cargo test -p chatcache --example chat_server`: the demo's script against both backends
+/// (`main` itself only adds `get_cache()`, which reads the process environment).
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chatcache::testing::RedisServer;
+    use chatcache::{CacheConfig, RedisUrl, select_cache};
+
+    fn check(summary: &Summary) {
+        assert_eq!(summary.messages, 8, "4 chat messages + 4 of ben's 8");
+        assert_eq!(summary.throttled, 4);
+        assert_eq!(summary.online, ["ana", "ben"]);
+    }
+
+    #[tokio::test]
+    async fn runs_on_the_default_in_memory_cache() {
+        let cache = select_cache(&CacheConfig::default()).await.expect("memory");
+        check(&run(&ChatServer { cache }).await.expect("runs"));
+    }
+
+    #[tokio::test]
+    async fn runs_on_redis() {
+        let redis = RedisServer::start();
+        let mut config = CacheConfig::default();
+        config.use_redis = true;
+        config.redis_url = RedisUrl::parse(&redis.url()).expect("valid");
+        let cache = select_cache(&config).await.expect("redis");
+        assert!(!cache.selection().is_fallback());
+        check(&run(&ChatServer { cache }).await.expect("runs"));
+    }
 }

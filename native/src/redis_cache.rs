@@ -3,7 +3,7 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -51,6 +51,8 @@ struct Inner {
     url: RedisUrl,
     hits: AtomicU64,
     misses: AtomicU64,
+    /// Whether the last round trip reached Redis (for logging transitions only).
+    reachable: AtomicBool,
 }
 
 /// How commands reach Redis. One variant today; Cluster is the planned second.
@@ -133,6 +135,7 @@ impl RedisCache {
                 url,
                 hits: AtomicU64::new(0),
                 misses: AtomicU64::new(0),
+                reachable: AtomicBool::new(true),
             }),
         })
     }
@@ -190,21 +193,38 @@ impl RedisCache {
                 other => other,
             }
         };
-        match tokio::time::timeout(budget, work).await {
+        let result = match tokio::time::timeout(budget, work).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => {
-                let err = map_error(op, e, &self.inner.url, budget);
-                tracing::debug!(op, error = %err, "Redis operation failed");
-                Err(err)
+            Ok(Err(e)) => Err(map_error(op, e, &self.inner.url, budget)),
+            Err(_) => Err(CacheError::Timeout { op, after: budget }),
+        };
+        self.track_reachability(op, result.as_ref().err());
+        result
+    }
+
+    /// Logs transitions only: one warning when Redis stops answering, one info line when it
+    /// answers again. Individual failures are debug lines, so an outage does not flood the log.
+    fn track_reachability(&self, op: &'static str, error: Option<&CacheError>) {
+        let reachable = &self.inner.reachable;
+        match error {
+            None => {
+                if !reachable.swap(true, Ordering::Relaxed) {
+                    tracing::info!(url = %self.inner.url, "Redis is reachable again");
+                }
             }
-            Err(_) => {
-                tracing::debug!(
-                    op,
-                    budget_ms = budget.as_millis(),
-                    "Redis operation timed out"
-                );
-                Err(CacheError::Timeout { op, after: budget })
+            Some(err) if err.is_transient() => {
+                if reachable.swap(false, Ordering::Relaxed) {
+                    tracing::warn!(
+                        url = %self.inner.url,
+                        op,
+                        error = %err,
+                        "Redis became unreachable; cache operations fail until it is back"
+                    );
+                } else {
+                    tracing::debug!(op, error = %err, "Redis operation failed");
+                }
             }
+            Some(err) => tracing::debug!(op, error = %err, "Redis operation failed"),
         }
     }
 

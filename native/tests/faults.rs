@@ -9,7 +9,7 @@ use std::future::Future;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use chatcache::testing::RedisServer;
+use chatcache::testing::{RedisServer, capture_logs};
 use chatcache::{Cache, CacheError, RedisCache};
 use common::{ms, redis_config};
 use tokio::task::JoinSet;
@@ -79,6 +79,7 @@ async fn every_op_fails_fast(cache: &RedisCache, budget: Duration, label: &str) 
 /// first success comes within 1 s of Redis accepting connections.
 #[tokio::test]
 async fn redis_killed_and_restarted() {
+    let logs = capture_logs();
     let mut server = RedisServer::start();
     let config = redis_config(&server.url());
     assert_eq!(config.op_timeout, Duration::from_millis(500), "default");
@@ -121,6 +122,17 @@ async fn redis_killed_and_restarted() {
         None,
         "the test server keeps no data across restarts"
     );
+
+    // The outage is logged once when it starts and once when it ends, not per failed call.
+    let output = logs.contents();
+    let warnings: Vec<&str> = output.lines().filter(|l| l.contains(" WARN ")).collect();
+    assert_eq!(warnings.len(), 1, "{output}");
+    assert!(warnings[0].contains("became unreachable"), "{output}");
+    let back = output
+        .lines()
+        .filter(|l| l.contains(" INFO ") && l.contains("reachable again"))
+        .count();
+    assert_eq!(back, 1, "{output}");
 }
 
 /// The first operation after a restart succeeds even if nothing touched the cache during the
