@@ -1,6 +1,6 @@
 //! The `Cache` class.
 
-use core::cell::{RefCell, RefMut};
+use core::cell::{Cell, RefCell, RefMut};
 
 use chatcache_core::{KeyTtl, Limits, Store, Timestamp, Ttl};
 use js_sys::{Array, Function, Object, Reflect};
@@ -12,10 +12,11 @@ use crate::error::{Failure, INVALID_TYPE, describe};
 use crate::snapshot;
 
 /// Names accepted in the constructor's options object.
-const OPTION_NAMES: [&str; 5] = [
+const OPTION_NAMES: [&str; 6] = [
     "maxEntries",
     "maxBytes",
     "maxEntryBytes",
+    "maxKeyBytes",
     "defaultTtl",
     "now",
 ];
@@ -45,6 +46,10 @@ pub struct Cache {
     default_ttl: Option<Ttl>,
     /// The `now` option, or `None` for `Date.now()`.
     clock: Option<Function>,
+    /// The latest time read. The store keeps its own high-water mark, but only calls that
+    /// take `&mut self` can advance it; keeping one here too means a clock that steps back
+    /// cannot make a read-only call (`has`, `ttl`) see an expired entry as live again.
+    latest: Cell<Timestamp>,
 }
 
 #[wasm_bindgen]
@@ -52,8 +57,9 @@ impl Cache {
     /// Creates an empty cache.
     ///
     /// Options (all optional): `maxEntries` (default 100,000), `maxBytes` (default 64 MiB),
-    /// `maxEntryBytes` (default 1 MiB, or `maxBytes` if smaller), `defaultTtl` in ms (default:
-    /// no expiry), and `now`, a function returning the time in ms (default `Date.now`).
+    /// `maxEntryBytes` (default 1 MiB, or `maxBytes` if smaller), `maxKeyBytes` (default 1,024,
+    /// at most 65,535), `defaultTtl` in ms (default: no expiry), and `now`, a function
+    /// returning the time in ms (default `Date.now`).
     /// Unknown option names are refused, to catch typos.
     #[wasm_bindgen(constructor)]
     pub fn new(
@@ -96,6 +102,14 @@ impl Cache {
                     convert::MAX_SAFE_INTEGER,
                 )?;
             }
+            if let Some(value) = optional_number(&options, "maxKeyBytes")? {
+                // Bounded by KEY_BYTES_CEILING (65,535), so the cast is exact.
+                limits.max_key_bytes = convert::positive_integer(
+                    "options.maxKeyBytes",
+                    value,
+                    Limits::KEY_BYTES_CEILING as f64,
+                )? as usize;
+            }
             check_limits(&limits)?;
             if let Some(value) = optional_number(&options, "defaultTtl")? {
                 default_ttl = Some(convert::ttl("options.defaultTtl", value)?);
@@ -122,6 +136,7 @@ impl Cache {
             limits,
             default_ttl,
             clock,
+            latest: Cell::new(Timestamp::ZERO),
         })
     }
 
@@ -477,7 +492,8 @@ impl Cache {
         })
     }
 
-    /// The time now, from the `now` option or `Date.now()`.
+    /// The time now, from the `now` option or `Date.now()`, never earlier than a time
+    /// already read.
     fn now(&self) -> Result<Timestamp, JsValue> {
         let millis = match &self.clock {
             None => js_sys::Date::now(),
@@ -494,7 +510,9 @@ impl Cache {
                 })?
             }
         };
-        Ok(convert::timestamp(millis)?)
+        let now = convert::timestamp(millis)?.max(self.latest.get());
+        self.latest.set(now);
+        Ok(now)
     }
 
     /// A key argument: a string the limits accept.

@@ -34,6 +34,8 @@ export interface CacheOptions {
   maxBytes?: number;
   /** Largest single entry, counted the same way (default 1 MiB, or `maxBytes` if smaller). */
   maxEntryBytes?: number;
+  /** Longest key in bytes of UTF-8 (default 1,024, at most 65,535). */
+  maxKeyBytes?: number;
   /** Time to live in ms of writes that do not give one (default: no expiry). */
   defaultTtl?: number;
   /** The clock: returns the time in ms (default `Date.now`). */

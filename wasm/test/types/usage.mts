@@ -1,0 +1,85 @@
+// Type-checked (tsc --noEmit), never run: the declarations must accept every documented use
+// and reject misuse (each `@ts-expect-error` line must be an error, or tsc fails).
+
+import {
+  Cache,
+  type CacheError,
+  type CacheErrorCode,
+  type CacheOptions,
+  type CacheStats,
+  type JsonValue,
+  type LoadSummary,
+  type Snapshot,
+  type Value,
+} from 'chatcache';
+
+const options: CacheOptions = {
+  maxEntries: 1_000,
+  maxBytes: 8 << 20,
+  maxEntryBytes: 64 << 10,
+  maxKeyBytes: 256,
+  defaultTtl: 60_000,
+  now: () => Date.now(),
+};
+const cache = new Cache(options);
+const plain = new Cache();
+
+cache.set('room:1', 'general');
+cache.set('user:7', { name: 'Ada', tags: ['admin'], age: 36, away: false, bio: null });
+cache.set('avatar:7', new Uint8Array([1, 2, 3]), { ttl: 30_000 });
+cache.set('forever', [1, 2, 3], { ttl: null });
+const added: boolean = cache.add('room:1', 'x');
+const value: Value | undefined = cache.get('user:7');
+if (value !== undefined && !(value instanceof Uint8Array) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
+  const name: JsonValue | undefined = value['name'];
+  void name;
+}
+const removed: boolean = cache.delete('room:1');
+const present: boolean = cache.has('room:1');
+const touched: boolean = cache.touch('user:7', 1_000) || cache.touch('user:7', null);
+const left: number | undefined = cache.ttl('user:7');
+const counter: number = cache.incr('n') + cache.incr('n', 5) + cache.decr('n') + cache.decr('n', 2);
+const many: (Value | undefined)[] = cache.getMany(['a', 'b']);
+cache.setMany([['a', 1], ['b', 'two']], { ttl: 100 });
+cache.setMany(new Map<string, Value>([['c', true]]));
+const deleted: number = cache.deleteMany(new Set(['a']));
+cache.clear();
+const purged: number = cache.purgeExpired();
+const size: number = cache.size;
+const bytes: number = cache.bytes;
+const stats: CacheStats = cache.stats();
+const hits: number = stats.hits + stats.evictionsCapacity + stats.evictionsExpired;
+const snapshot: Snapshot = cache.dump();
+const firstDeadline: number | null | undefined = snapshot.entries[0]?.expiresAt;
+const summary: LoadSummary = plain.load(structuredClone(snapshot));
+const imported: number = summary.imported + summary.expired;
+
+try {
+  cache.set('', 'x');
+} catch (error) {
+  const code: CacheErrorCode = (error as CacheError).code;
+  void code;
+}
+
+{
+  using scoped = new Cache();
+  scoped.set('k', 'v');
+}
+plain.free();
+
+// @ts-expect-error keys are strings
+cache.get(42);
+// @ts-expect-error undefined is not a storable value
+cache.set('k', undefined);
+// @ts-expect-error Dates are not JSON values
+cache.set('k', new Date());
+// @ts-expect-error ttl is a number of ms
+cache.set('k', 'v', { ttl: '5s' });
+// @ts-expect-error unknown option
+new Cache({ maxSize: 10 });
+// @ts-expect-error touch needs a ttl (or null)
+cache.touch('k');
+// @ts-expect-error size is read-only
+cache.size = 3;
+
+void [added, removed, present, touched, left, counter, many, deleted, purged, size, bytes, hits, firstDeadline, imported];
