@@ -266,7 +266,9 @@ impl Store {
     /// ```
     pub fn incr(&mut self, key: &str, by: i64, now: Timestamp) -> Result<i64, Error> {
         self.limits.check_key(key)?;
-        let now = self.advance(now);
+        // Read at the effective time without recording it: a refused call changes nothing,
+        // not even the store's notion of the latest time.
+        let now = self.effective(now);
         let existing = self.find_live(key, now);
         let current = match existing {
             Some(index) => {
@@ -277,6 +279,7 @@ impl Store {
         let result = current.checked_add(by).ok_or(Error::Overflow)?;
         let text = result.to_string();
         let weight = self.limits.check_entry(key, text.len())?;
+        self.clock = now;
         // Only expired entries are reclaimed, so the live `existing` slot stays valid.
         self.reclaim_expired(now, RECLAIM_PER_CALL);
         match existing {

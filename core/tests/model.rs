@@ -44,13 +44,6 @@ use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestR
 /// The host clock starts at a realistic Unix-epoch time.
 const START: u64 = 1_700_000_000_000;
 
-/// A deviation from "a refused call changes nothing" that the model mirrors: the core's
-/// `incr`/`decr` record `now` as the latest time seen once the key is valid, before reading
-/// the value, so a refused `incr` (not an integer, overflow, too large) still moves the
-/// store's clock forward. Only visible when the host clock steps back. Reported; once the
-/// core validates first, set this to `false` and un-ignore `refused_incr_leaves_the_clock_alone`.
-const REFUSED_INCR_ADVANCES_CLOCK: bool = true;
-
 /// One configuration of the test.
 struct Profile {
     name: &'static str,
@@ -384,11 +377,7 @@ impl Model {
 
     fn incr(&mut self, key: &str, by: i64, now: u64) -> Result<i64, Error> {
         self.check_key(key)?;
-        let at = if REFUSED_INCR_ADVANCES_CLOCK {
-            self.advance(now)
-        } else {
-            self.effective(now)
-        };
+        let at = self.effective(now);
         let (current, deadline) = match self.live(key, at) {
             None => (0, None),
             Some((value, deadline)) => (parse_canonical_i64(value)?, *deadline),
@@ -815,10 +804,8 @@ fn tight_store_matches_the_model_up_to_eviction() {
 
 /// A refused call changes nothing (crate docs, "Semantics"), so it must not move the
 /// store's clock either: after a refused `incr` at t = 2000, an entry written at t = 1000
-/// with a 500 ms ttl is still live at t = 1000. The core records `now` before it parses the
-/// value, so the entry is reported expired. `set` and `add` validate first and pass this.
+/// with a 500 ms ttl is still live at t = 1000.
 #[test]
-#[ignore = "core bug, reported: a refused incr/decr still advances the store's clock"]
 fn refused_incr_leaves_the_clock_alone() {
     let mut store = Store::new(Limits::default()).expect("default limits are valid");
     let (early, late) = (Timestamp::from_millis(1_000), Timestamp::from_millis(2_000));
