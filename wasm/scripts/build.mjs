@@ -157,7 +157,7 @@ const manifest = {
   },
   files: ['node/', 'web/', 'bundler/', 'README.md'],
   sideEffects: [`./bundler/${crateName}.js`, './bundler/snippets/*'],
-  engines: { node: '>=18' },
+  engines: { node: ">=20" },
 };
 fs.writeFileSync(path.join(pkgDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
 fs.copyFileSync(path.join(wasmDir, 'README.md'), path.join(pkgDir, 'README.md'));
