@@ -46,14 +46,15 @@ impl fmt::Display for BackendKind {
 /// use std::time::Duration;
 /// use chatcache::{Cache, InMemoryCache};
 ///
-/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), chatcache::CacheError> {
 /// let cache = InMemoryCache::new(Default::default())?;
 /// cache.set("greeting", b"hello", Some(Duration::from_secs(60))).await?;
 /// assert_eq!(cache.get("greeting").await?.as_deref(), Some(&b"hello"[..]));
 /// assert_eq!(cache.incr("visits", 1).await?, 1);
 /// assert!(cache.delete("greeting").await?);
-/// # Ok::<(), chatcache::CacheError>(())
-/// # }).unwrap();
+/// # Ok(())
+/// # }
 /// ```
 #[async_trait]
 pub trait Cache: Send + Sync + fmt::Debug {
@@ -212,7 +213,8 @@ pub struct Health {
 /// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
 /// struct Message { from: String, text: String }
 ///
-/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), chatcache::CacheError> {
 /// let cache = InMemoryCache::new(Default::default())?;
 /// let msg = Message { from: "ana".into(), text: "hi".into() };
 /// cache.set_json("msg:1", &msg, None).await?;
@@ -221,8 +223,8 @@ pub struct Health {
 ///            Some(r#"{"from":"ana","text":"hi"}"#));
 /// // Bytes that are not the requested type are a typed error, and stay as they are.
 /// assert_eq!(cache.get_json::<u32>("msg:1").await.unwrap_err().code(), "decode");
-/// # Ok::<(), chatcache::CacheError>(())
-/// # }).unwrap();
+/// # Ok(())
+/// # }
 /// ```
 #[async_trait]
 pub trait CacheExt: Cache {

@@ -42,7 +42,8 @@ pub const DEFAULT_JANITOR_INTERVAL: Duration = Duration::from_secs(1);
 /// use chatcache::{Cache, InMemoryCache, ManualClock};
 /// use chatcache_core::Limits;
 ///
-/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), chatcache::CacheError> {
 /// let clock = ManualClock::new(0);
 /// let cache = InMemoryCache::builder()
 ///     .limits(Limits { max_entries: 2, ..Limits::default() })
@@ -51,8 +52,8 @@ pub const DEFAULT_JANITOR_INTERVAL: Duration = Duration::from_secs(1);
 /// cache.set("a", b"1", Some(Duration::from_secs(5))).await?;
 /// clock.advance(Duration::from_secs(5));
 /// assert_eq!(cache.get("a").await?, None);
-/// # Ok::<(), chatcache::CacheError>(())
-/// # }).unwrap();
+/// # Ok(())
+/// # }
 /// ```
 #[derive(Clone)]
 pub struct InMemoryCache {
