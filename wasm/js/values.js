@@ -141,3 +141,38 @@ function snapshotError(message) {
   error.code = 'invalid_snapshot';
   return error;
 }
+
+/**
+ * The elements of an iterable (an array, a Map's entries, a Set, a generator…) as a plain
+ * array, so that Rust reads them without running any more of the caller's code.
+ *
+ * @param {unknown} value
+ * @param {string} arg the argument name, for messages
+ * @param {string} expected what the argument should be, for messages
+ * @returns {unknown[]}
+ */
+export function collect(value, arg, expected) {
+  if (
+    value === null ||
+    (typeof value !== 'object' && typeof value !== 'function') ||
+    typeof value[Symbol.iterator] !== 'function'
+  ) {
+    const error = new TypeError(`${arg} must be ${expected}, got ${describe(value)}`);
+    error.code = 'invalid_type';
+    throw error;
+  }
+  return Array.from(value);
+}
+
+/**
+ * Whether a string is well-formed UTF-16 (no lone surrogates), so that it survives the trip
+ * to UTF-8 and back unchanged. Engines without `isWellFormed` (before 2023) check by hand.
+ *
+ * @param {string} text
+ * @returns {boolean}
+ */
+export function isWellFormed(text) {
+  return typeof text.isWellFormed === 'function'
+    ? text.isWellFormed()
+    : !/\p{Surrogate}/u.test(text);
+}

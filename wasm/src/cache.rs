@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::codec;
 use crate::convert;
-use crate::error::{Failure, INVALID_TYPE, describe};
+use crate::error::{Failure, INVALID_KEY, INVALID_TYPE, describe};
 use crate::snapshot;
 
 /// Names accepted in the constructor's options object.
@@ -20,6 +20,12 @@ const OPTION_NAMES: [&str; 6] = [
     "defaultTtl",
     "now",
 ];
+
+/// The largest `maxBytes` (and `maxEntryBytes`) accepted: 2 GiB. A wasm32 module has at most
+/// 4 GiB of memory; keeping the cache within half of it leaves room for bookkeeping, the
+/// allocator and values on their way in and out, so that filling a cache to its limit cannot
+/// run out of memory (which would abort the module).
+const MAX_BYTES_CEILING: f64 = 2_147_483_648.0;
 
 /// An in-memory cache of strings, bytes and JSON values with entry and byte limits, per-entry
 /// expiry and scan-resistant S3-FIFO eviction: the same engine as the chatcache server.
@@ -88,19 +94,13 @@ impl Cache {
                     convert::positive_integer("options.maxEntries", value, max)? as usize;
             }
             if let Some(value) = max_bytes {
-                limits.max_bytes = convert::positive_integer(
-                    "options.maxBytes",
-                    value,
-                    convert::MAX_SAFE_INTEGER,
-                )?;
+                limits.max_bytes =
+                    convert::positive_integer("options.maxBytes", value, MAX_BYTES_CEILING)?;
                 limits.max_entry_bytes = limits.max_entry_bytes.min(limits.max_bytes);
             }
             if let Some(value) = max_entry_bytes {
-                limits.max_entry_bytes = convert::positive_integer(
-                    "options.maxEntryBytes",
-                    value,
-                    convert::MAX_SAFE_INTEGER,
-                )?;
+                limits.max_entry_bytes =
+                    convert::positive_integer("options.maxEntryBytes", value, MAX_BYTES_CEILING)?;
             }
             if let Some(value) = optional_number(&options, "maxKeyBytes")? {
                 // Bounded by KEY_BYTES_CEILING (65,535), so the cast is exact.
@@ -516,17 +516,8 @@ impl Cache {
     }
 
     /// A key argument: a string the limits accept.
-    fn key(&self, key: &JsValue, arg: &str) -> Result<String, Failure> {
-        let key = key.as_string().ok_or_else(|| {
-            Failure::type_error(
-                INVALID_TYPE,
-                format!("{arg} must be a string, got {}", describe(key)),
-            )
-        })?;
-        self.limits
-            .check_key(&key)
-            .map_err(|error| Failure::core(arg, &error))?;
-        Ok(key)
+    fn key(&self, key: &JsValue, arg: &str) -> Result<String, JsValue> {
+        key_of(key, arg, &self.limits)
     }
 
     /// A key and an encoded value that together fit the per-entry limit.
@@ -538,7 +529,7 @@ impl Cache {
         value_arg: &str,
     ) -> Result<(String, Vec<u8>), JsValue> {
         let key = self.key(key, key_arg)?;
-        let value = codec::encode(value, value_arg)?;
+        let value = codec::encode(value, value_arg, key.len(), &self.limits)?;
         self.limits
             .check_entry(&key, value.len())
             .map_err(|error| Failure::core(value_arg, &error))?;
@@ -547,24 +538,21 @@ impl Cache {
 
     /// A list of keys: any iterable of strings (but not a string itself).
     fn keys(&self, keys: &JsValue) -> Result<Vec<String>, JsValue> {
-        let iterator = iterate(keys, "keys", "an iterable of strings (e.g. an array)")?;
-        let mut parsed = Vec::new();
-        for (index, key) in iterator.enumerate() {
-            parsed.push(self.key(&key?, &format!("keys[{index}]"))?);
-        }
-        Ok(parsed)
+        let keys = codec::collect(keys, "keys", "an iterable of strings (e.g. an array)")?;
+        (0..keys.length())
+            .map(|index| self.key(&keys.get(index), &format!("keys[{index}]")))
+            .collect()
     }
 
     /// A list of `[key, value]` pairs, checked and encoded.
     fn entries(&self, entries: &JsValue) -> Result<Vec<(String, Vec<u8>)>, JsValue> {
-        let iterator = iterate(
+        let entries = codec::collect(
             entries,
             "entries",
             "an iterable of [key, value] pairs (e.g. an array or a Map)",
         )?;
-        let mut parsed = Vec::new();
-        for (index, entry) in iterator.enumerate() {
-            let entry = entry?;
+        let mut parsed = Vec::with_capacity(entries.length() as usize);
+        for (index, entry) in entries.iter().enumerate() {
             if !entry.is_object() {
                 return Err(Failure::type_error(
                     INVALID_TYPE,
@@ -712,18 +700,35 @@ fn optional_number(options: &JsValue, name: &str) -> Result<Option<f64>, JsValue
     })
 }
 
-/// An iterator over `value`, which must be iterable and not a string.
-fn iterate(value: &JsValue, arg: &str, expected: &str) -> Result<js_sys::IntoIter, JsValue> {
-    let not_iterable = || {
-        JsValue::from(Failure::type_error(
-            INVALID_TYPE,
-            format!("{arg} must be {expected}, got {}", describe(value)),
-        ))
+/// A key: a well-formed string the limits accept; `arg` names it in messages.
+pub(crate) fn key_of(key: &JsValue, arg: &str, limits: &Limits) -> Result<String, JsValue> {
+    let max = limits.max_key_bytes;
+    let too_long = |units: usize| {
+        Failure::range_error(
+            // The core's code for the same refusal.
+            "key_too_long",
+            format!(
+                "{arg}: invalid key: {units} UTF-16 code units is longer than the maximum of \
+                 {max} bytes"
+            ),
+        )
     };
-    if !value.is_object() {
-        return Err(not_iterable());
-    }
-    js_sys::try_iter(value)?.ok_or_else(not_iterable)
+    let malformed = || {
+        Failure::range_error(
+            INVALID_KEY,
+            format!("{arg} must be well-formed UTF-16 (it has a lone surrogate)"),
+        )
+    };
+    let text = codec::string(key, max, too_long, malformed)?.ok_or_else(|| {
+        Failure::type_error(
+            INVALID_TYPE,
+            format!("{arg} must be a string, got {}", describe(key)),
+        )
+    })?;
+    limits
+        .check_key(&text)
+        .map_err(|error| Failure::core(arg, &error))?;
+    Ok(text)
 }
 
 /// A random seed for key hashing, so that nobody can aim hash collisions at a cache whose

@@ -15,8 +15,11 @@
 //! by another backend that are not UTF-8 and carry no tag come back as a `Uint8Array`, and so
 //! do tagged-JSON bytes that do not parse.
 
-use js_sys::Uint8Array;
+use chatcache_core::{ENTRY_OVERHEAD, Limits};
+use js_sys::{Array, JsString, Uint8Array};
 use wasm_bindgen::{JsCast, JsValue, prelude::wasm_bindgen};
+
+use crate::error::Failure;
 
 /// Tag of a value stored from a `Uint8Array`.
 pub(crate) const TAG_BYTES: u8 = 0xFF;
@@ -67,15 +70,88 @@ extern "C" {
     /// The bytes of a snapshot entry's value (a `Uint8Array` or an array of byte numbers).
     #[wasm_bindgen(catch, js_name = snapshotBytes)]
     pub(crate) fn snapshot_bytes(value: &JsValue, arg: &str) -> Result<Uint8Array, JsValue>;
+
+    /// The elements of an iterable as a plain array; a `TypeError` (`invalid_type`) naming
+    /// `arg` if `value` is not an iterable object.
+    #[wasm_bindgen(catch, js_name = collect)]
+    pub(crate) fn collect(value: &JsValue, arg: &str, expected: &str) -> Result<Array, JsValue>;
+
+    /// Whether a string has no lone surrogates.
+    #[wasm_bindgen(catch, js_name = isWellFormed)]
+    fn is_well_formed(text: &JsValue) -> Result<bool, JsValue>;
 }
 
-/// Encodes a JavaScript value for storage; `arg` names it in error messages.
-pub(crate) fn encode(value: &JsValue, arg: &str) -> Result<Vec<u8>, JsValue> {
-    if let Some(text) = value.as_string() {
+/// The UTF-8 of a JavaScript string, or `None` if `value` is not a string.
+///
+/// A string whose UTF-16 length alone exceeds `max_bytes` is refused with `too_long(length)`
+/// before it is copied (every UTF-16 code unit takes at least one byte of UTF-8), so a huge
+/// string never has to fit in WebAssembly memory. A string with a lone surrogate is refused
+/// with `malformed`: UTF-8 cannot hold it, and replacing it would make distinct strings equal.
+pub(crate) fn string(
+    value: &JsValue,
+    max_bytes: usize,
+    too_long: impl FnOnce(usize) -> Failure,
+    malformed: impl FnOnce() -> Failure,
+) -> Result<Option<String>, JsValue> {
+    if !value.is_string() {
+        return Ok(None);
+    }
+    let units = value.unchecked_ref::<JsString>().length() as usize;
+    if units > max_bytes {
+        return Err(too_long(units).into());
+    }
+    let Some(text) = value.as_string() else {
+        return Ok(None);
+    };
+    // The conversion turns lone surrogates into U+FFFD; only then is the slower check needed.
+    if text.contains('\u{FFFD}') && !is_well_formed(value)? {
+        return Err(malformed().into());
+    }
+    Ok(Some(text))
+}
+
+/// Encodes a JavaScript value for storage under a key of `key_len` bytes; `arg` names it in
+/// error messages. Values that cannot fit `limits.max_entry_bytes` are refused before they are
+/// copied into WebAssembly memory.
+pub(crate) fn encode(
+    value: &JsValue,
+    arg: &str,
+    key_len: usize,
+    limits: &Limits,
+) -> Result<Vec<u8>, JsValue> {
+    let max = limits.max_entry_bytes;
+    // The most value bytes an entry with this key may have.
+    let room =
+        usize::try_from(max.saturating_sub(ENTRY_OVERHEAD + key_len as u64)).unwrap_or(usize::MAX);
+    let too_large = |value_len: usize| {
+        Failure::range_error(
+            // The core's code for the same refusal.
+            "entry_too_large",
+            format!(
+                "{arg}: entry too large: at least {} bytes exceeds the per-entry maximum of {max}",
+                Limits::entry_weight(key_len, value_len)
+            ),
+        )
+    };
+    let malformed = || {
+        Failure::range_error(
+            crate::error::INVALID_VALUE,
+            format!(
+                "{arg} must be well-formed UTF-16 (it has a lone surrogate, which UTF-8 cannot hold)"
+            ),
+        )
+    };
+    if let Some(text) = string(value, room, too_large, malformed)? {
         return Ok(text.into_bytes());
     }
     let prepared = encode_value(value, arg)?;
-    if let Some(json) = prepared.as_string() {
+    if prepared.is_string() {
+        // JSON.stringify escapes lone surrogates, so JSON text is always well-formed.
+        let units = prepared.unchecked_ref::<JsString>().length() as usize;
+        if units.saturating_add(1) > room {
+            return Err(too_large(units.saturating_add(1)).into());
+        }
+        let json = prepared.as_string().unwrap_or_default();
         let json = json.as_bytes();
         return Ok(tagged(TAG_JSON, json.len(), |payload| {
             payload.copy_from_slice(json);
@@ -84,7 +160,15 @@ pub(crate) fn encode(value: &JsValue, arg: &str) -> Result<Vec<u8>, JsValue> {
     // `encodeValue` returns either a string (handled above) or the Uint8Array it was given.
     let array: Uint8Array = prepared.unchecked_into();
     let len = array.length() as usize;
-    Ok(tagged(TAG_BYTES, len, |payload| array.copy_to(payload)))
+    if len.saturating_add(1) > room {
+        return Err(too_large(len.saturating_add(1)).into());
+    }
+    Ok(tagged(TAG_BYTES, len, |payload| {
+        // A detached buffer reads as empty, and copying from it would throw: skip the copy.
+        if !payload.is_empty() {
+            array.copy_to(payload);
+        }
+    }))
 }
 
 /// Decodes stored bytes into the JavaScript value they were stored from.

@@ -15,6 +15,11 @@ pub(crate) const INVALID_TYPE: &str = "invalid_type";
 pub(crate) const INVALID_NUMBER: &str = "invalid_number";
 /// Adapter code: a TTL that is NaN or negative (zero and too-long TTLs use the core's codes).
 pub(crate) const INVALID_TTL: &str = "invalid_ttl";
+/// Adapter code: a value that cannot round-trip (not a string, `Uint8Array` or JSON value, or
+/// a string with a lone surrogate). Most are raised by `js/values.js`.
+pub(crate) const INVALID_VALUE: &str = "invalid_value";
+/// Adapter code: a key string with a lone surrogate, which UTF-8 cannot hold.
+pub(crate) const INVALID_KEY: &str = "invalid_key";
 /// Adapter code: the `now` option returned something that is not a usable time.
 pub(crate) const INVALID_CLOCK: &str = "invalid_clock";
 /// Adapter code: a snapshot passed to `load` is malformed.

@@ -60,20 +60,15 @@ pub(crate) fn from_js(value: &JsValue, limits: &Limits) -> Result<Snapshot, JsVa
             ))
         })?;
     let entries_value = get(value, "entries")?;
-    let iterator = if entries_value.is_object() {
-        js_sys::try_iter(&entries_value)?
-    } else {
-        None
-    };
-    let iterator = iterator.ok_or_else(|| {
-        malformed(format!(
+    if !entries_value.is_object() {
+        return Err(malformed(format!(
             "snapshot.entries must be an array, got {}",
             describe(&entries_value)
-        ))
-    })?;
-    let mut entries = Vec::new();
-    for (index, entry) in iterator.enumerate() {
-        let entry = entry?;
+        )));
+    }
+    let listed = codec::collect(&entries_value, "snapshot.entries", "an array")?;
+    let mut entries = Vec::with_capacity(listed.length() as usize);
+    for (index, entry) in listed.iter().enumerate() {
         let at = format!("snapshot.entries[{index}]");
         if !entry.is_object() {
             return Err(malformed(format!(
@@ -82,10 +77,26 @@ pub(crate) fn from_js(value: &JsValue, limits: &Limits) -> Result<Snapshot, JsVa
             )));
         }
         let key = get(&entry, "key")?;
-        let key = key.as_string().ok_or_else(|| {
-            malformed(format!("{at}.key must be a string, got {}", describe(&key)))
-        })?;
+        if !key.is_string() {
+            return Err(malformed(format!(
+                "{at}.key must be a string, got {}",
+                describe(&key)
+            )));
+        }
+        let key = crate::cache::key_of(&key, &format!("{at}.key"), limits)?;
         let bytes = codec::snapshot_bytes(&get(&entry, "value")?, &format!("{at}.value"))?;
+        let weight = Limits::entry_weight(key.len(), bytes.length() as usize);
+        if weight > limits.max_entry_bytes {
+            // Refused before the bytes are copied into WebAssembly memory.
+            return Err(Failure::core(
+                &at,
+                &chatcache_core::Error::EntryTooLarge {
+                    weight,
+                    max: limits.max_entry_bytes,
+                },
+            )
+            .into());
+        }
         let value = bytes.to_vec();
         let expires_at = get(&entry, "expiresAt")?;
         let expires_at = if expires_at.is_null() || expires_at.is_undefined() {

@@ -28,8 +28,8 @@ export interface CacheOptions {
   /** Most entries held at once (default 100,000). */
   maxEntries?: number;
   /**
-   * Most bytes held at once (default 64 MiB). Each entry counts its key's UTF-8 length, its
-   * stored value's length and 48 bytes of overhead.
+   * Most bytes held at once (default 64 MiB, at most 2 GiB). Each entry counts its key's UTF-8
+   * length, its stored value's length and 48 bytes of overhead.
    */
   maxBytes?: number;
   /** Largest single entry, counted the same way (default 1 MiB, or `maxBytes` if smaller). */
@@ -103,6 +103,7 @@ export type CacheErrorCode =
   | "invalid_number"
   | "invalid_ttl"
   | "invalid_value"
+  | "invalid_key"
   | "invalid_clock"
   | "invalid_snapshot"
   | "reentrant_call"

@@ -100,6 +100,48 @@ describe('values', () => {
   });
 });
 
+describe('strings and sizes', () => {
+  it('refuses lone surrogates in keys and string values, keeps U+FFFD', () => {
+    const cache = new Cache();
+    for (const key of ['a\uD800', '\uDFFFb', 'x\uDC00\uD800']) {
+      refuses(() => cache.set(key, 'v'), RangeError, 'invalid_key', 'key');
+      refuses(() => cache.get(key), RangeError, 'invalid_key', 'key');
+    }
+    refuses(() => cache.set('k', 'bad \uD83D'), RangeError, 'invalid_value', 'value');
+    refuses(() => cache.setMany([['k', '\uDE00']]), RangeError, 'invalid_value', 'entries[0][1]');
+    cache.set('replacement \uFFFD', 'text \uFFFD 🦀');
+    assert.equal(cache.get('replacement \uFFFD'), 'text \uFFFD 🦀');
+    // Inside JSON values lone surrogates are escaped by JSON.stringify and round-trip.
+    cache.set('json', { s: 'a\uD800' });
+    assert.deepEqual(cache.get('json'), { s: 'a\uD800' });
+    assert.equal(cache.size, 2);
+  });
+
+  it('refuses huge values before copying them', () => {
+    const cache = new Cache({ maxBytes: 1 << 20 });
+    const huge = 'x'.repeat(64 << 20);
+    const error = refuses(() => cache.set('k', huge), RangeError, 'entry_too_large', 'value');
+    assert.match(error.message, /at least \d+ bytes/);
+    refuses(() => cache.set('k', new Uint8Array(64 << 20)), RangeError, 'entry_too_large', 'value');
+    refuses(() => cache.set('k', { huge }), RangeError, 'entry_too_large', 'value');
+    refuses(() => cache.get('k'.repeat(64 << 20)), RangeError, 'key_too_long', 'key');
+    assert.equal(cache.size, 0);
+  });
+
+  it('caps maxBytes at 2 GiB', () => {
+    assert.equal(new Cache({ maxBytes: 2 ** 31 }).size, 0);
+    refuses(() => new Cache({ maxBytes: 2 ** 31 + 1 }), RangeError, 'invalid_number', 'options.maxBytes');
+  });
+
+  it('stores a detached Uint8Array as empty bytes', () => {
+    const cache = new Cache();
+    const bytes = new Uint8Array(8);
+    structuredClone(bytes.buffer, { transfer: [bytes.buffer] });
+    cache.set('k', bytes);
+    assert.deepEqual(cache.get('k'), new Uint8Array(0));
+  });
+});
+
 describe('ttls', () => {
   const cache = new Cache();
   cache.set('k', 'old');
