@@ -31,6 +31,8 @@ const SCAN_BATCH: usize = 500;
 ///   connection is re-established lazily by the next operation.
 /// * **Handles:** `Clone` is cheap; clones share one multiplexed connection and the hit/miss
 ///   counters.
+/// * **Runtime:** connect and use it inside a tokio runtime (redis-rs drives the connection on
+///   it).
 ///
 /// Structure for what comes next: every command goes through one private transport enum,
 /// today a single multiplexed connection; a Redis Cluster connection (with `SCAN` fanned out over

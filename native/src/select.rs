@@ -15,6 +15,7 @@ use crate::memory::InMemoryCache;
 use crate::redis_cache::RedisCache;
 
 /// Reads [`CacheConfig::from_env`] and returns the cache it asks for; see [`select_cache`].
+/// Call it inside a tokio runtime (the Redis backend needs one).
 ///
 /// ```no_run
 /// use chatcache::{Cache, get_cache};

@@ -83,6 +83,7 @@ async fn refused_connection_falls_back_with_one_redacted_warning() {
 /// which defaults to 1 s, never for redis-rs' ~9.5 s retry loop.
 #[tokio::test]
 async fn black_hole_falls_back_within_the_default_connect_timeout() {
+    let logs = capture_logs();
     let hole = BlackHoleListener::start();
     let config = redis_config(&hole.url());
     assert_eq!(config.connect_timeout, Duration::from_secs(1));
@@ -106,6 +107,9 @@ async fn black_hole_falls_back_within_the_default_connect_timeout() {
         "waited for the timeout: {decided:?}"
     );
     assert!(decided < Duration::from_millis(1_500), "{decided:?}");
+    let output = logs.contents();
+    let warnings = output.lines().filter(|l| l.contains(" WARN ")).count();
+    assert_eq!(warnings, 1, "exactly one warning:\n{output}");
 }
 
 #[tokio::test]
