@@ -166,11 +166,13 @@ fn shard_count(limits: &Limits, forced: Option<NonZeroUsize>) -> usize {
     wanted.clamp(1, cap)
 }
 
+/// Limits of shard `i` of `n`: the totals split evenly, the remainders going to the first
+/// shards, so the shards add up exactly to `total`.
 fn shard_limits(total: &Limits, n: usize, i: usize) -> Limits {
     let entries = total.max_entries / n + usize::from(i < total.max_entries % n);
-    let n64 = n as u64;
-    let i64_ = i as u64;
-    let bytes = total.max_bytes / n64 + u64::from(i64_ < total.max_bytes % n64);
+    // usize -> u64 is lossless on every supported target.
+    let (n, i) = (n as u64, i as u64);
+    let bytes = total.max_bytes / n + u64::from(i < total.max_bytes % n);
     Limits {
         max_entries: entries,
         max_bytes: bytes,
