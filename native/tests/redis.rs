@@ -415,3 +415,76 @@ async fn foreign_types_and_undecodable_bytes_are_typed_errors() {
         "a failed decode changes nothing"
     );
 }
+
+/// Under `maxmemory` with `noeviction`, Redis refuses writes: a typed backend error, reads
+/// still work, nothing panics.
+#[tokio::test]
+async fn out_of_memory_is_a_backend_error() {
+    let server = RedisServer::builder()
+        .args(["--maxmemory", "2mb", "--maxmemory-policy", "noeviction"])
+        .start();
+    let cache = connect(&server, "oom").await;
+    let value = vec![b'x'; 64 * 1024];
+    let mut refused = None;
+    for i in 0..200 {
+        if let Err(err) = cache.set(&format!("fill:{i}"), &value, None).await {
+            refused = Some(err);
+            break;
+        }
+    }
+    let err = refused.expect("Redis refuses writes past maxmemory");
+    assert_eq!(err.code(), "backend", "{err:?}");
+    assert!(err.to_string().contains("OOM"), "{err}");
+    assert!(!err.is_transient());
+    assert_eq!(
+        cache
+            .get("fill:0")
+            .await
+            .expect("reads still work")
+            .map(|v| v.len()),
+        Some(value.len())
+    );
+    assert!(cache.clear().await.expect("UNLINK frees memory") > 0);
+    cache
+        .set("after", b"ok", None)
+        .await
+        .expect("writes work again");
+}
+
+/// `unix://` and `redis+unix://` URLs reach a server on a Unix socket.
+#[tokio::test]
+async fn unix_socket_urls_work() {
+    let dir = std::env::temp_dir().join(format!("chatcache-sock-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let socket = dir.join("redis.sock");
+    let server = RedisServer::builder()
+        .args([
+            "--unixsocket",
+            socket.to_str().expect("UTF-8 path"),
+            "--unixsocketperm",
+            "700",
+        ])
+        .start();
+    for url in [
+        format!("unix://{}", socket.display()),
+        format!("redis+unix://{}?db=2", socket.display()),
+    ] {
+        let mut config = common::redis_config(&url);
+        config.namespace = chatcache::Namespace::new("sock").expect("valid");
+        let cache = chatcache::RedisCache::connect(&config)
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+        cache.set("k", url.as_bytes(), None).await.expect("set");
+        assert_eq!(
+            cache.get("k").await.expect("get").as_deref(),
+            Some(url.as_bytes())
+        );
+    }
+    let db0: Option<String> = admin(&server, &["GET", "sock:k"]);
+    assert!(
+        db0.is_some_and(|v| v.starts_with("unix://")),
+        "db 0 holds the first write"
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
