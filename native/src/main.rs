@@ -2,7 +2,7 @@
 //! (`USE_REDIS`, `REDIS_URL`, `CHATCACHE_*`; see the crate README).
 //!
 //! ```text
-//! chatcache status                       which backend and why, health, stats, Redis memory
+//! chatcache status [--json]              which backend and why, health, stats, Redis memory
 //! chatcache get KEY                      print the value (raw bytes and a newline)
 //! chatcache set KEY VALUE [--ttl SECS]   store a value, optionally expiring
 //! chatcache del KEY                      delete a key
@@ -25,7 +25,8 @@ const USAGE: &str = "\
 usage: chatcache <command>
 
 commands:
-  status                       which backend is used and why, health, stats, Redis memory
+  status [--json]              which backend is used and why, health, stats, Redis memory
+                               (--json: one JSON object, for monitoring)
   get KEY                      print the value stored under KEY
   set KEY VALUE [--ttl SECS]   store VALUE under KEY, expiring after SECS seconds if given
   del KEY                      delete KEY
@@ -47,7 +48,9 @@ mod exit {
 enum Command {
     Help,
     Version,
-    Status,
+    Status {
+        json: bool,
+    },
     Get {
         key: String,
     },
@@ -109,7 +112,13 @@ fn parse_args(args: &[String]) -> Result<Command, Failure> {
     match command.as_str() {
         "-h" | "--help" | "help" => Ok(Command::Help),
         "-V" | "--version" => Ok(Command::Version),
-        "status" => exactly(0).map(|()| Command::Status),
+        "status" => match rest {
+            [] => Ok(Command::Status { json: false }),
+            [flag] if flag == "--json" => Ok(Command::Status { json: true }),
+            _ => Err(Failure::usage(
+                "`status` takes only the optional flag --json",
+            )),
+        },
         "get" => exactly(1).map(|()| Command::Get {
             key: rest[0].clone(),
         }),
@@ -204,8 +213,12 @@ fn run(args: &[String]) -> Result<(), Failure> {
 
 async fn execute(command: Command, config: &CacheConfig) -> Result<(), Failure> {
     let cache = select_cache(config).await?;
-    if let Command::Status = command {
-        return status(&cache, config).await;
+    if let Command::Status { json } = command {
+        return if json {
+            status_json(&cache, config).await
+        } else {
+            status(&cache, config).await
+        };
     }
     match cache.selection().reason() {
         SelectionReason::RedisUnreachable { .. } => {
@@ -248,7 +261,7 @@ async fn execute(command: Command, config: &CacheConfig) -> Result<(), Failure> 
                 });
             }
         }
-        Command::Help | Command::Version | Command::Status => Ok(()),
+        Command::Help | Command::Version | Command::Status { .. } => Ok(()),
     };
     written.map_err(|e| Failure {
         code: exit::UNAVAILABLE,
@@ -319,6 +332,32 @@ async fn status(cache: &SelectedCache, config: &CacheConfig) -> Result<(), Failu
     Ok(())
 }
 
+/// `status --json`: the same facts as one JSON object (no secrets), exit codes as `status`.
+async fn status_json(cache: &SelectedCache, config: &CacheConfig) -> Result<(), Failure> {
+    let selection = cache.selection();
+    let health = cache.health().await;
+    let stats = cache.stats().await?;
+    let report = serde_json::json!({
+        "backend": selection.backend(),
+        "selection": selection.to_string(),
+        "fallback": selection.is_fallback(),
+        "decided_ms": selection.decided_in().as_secs_f64() * 1000.0,
+        "namespace": config.namespace.as_str(),
+        "healthy": health.is_ok(),
+        "health_latency_ms": health.as_ref().ok().map(|h| h.latency.as_secs_f64() * 1000.0),
+        "health_error": health.as_ref().err().map(ToString::to_string),
+        "stats": stats,
+    });
+    println!("{report}");
+    if selection.is_fallback() || (health.is_err() && selection.backend() == BackendKind::Redis) {
+        return Err(Failure {
+            code: exit::UNAVAILABLE,
+            message: format!("degraded: {selection}"),
+        });
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,7 +368,14 @@ mod tests {
 
     #[test]
     fn parses_commands_and_ttl_forms() {
-        assert_eq!(parse_args(&args(&["status"])).ok(), Some(Command::Status));
+        assert_eq!(
+            parse_args(&args(&["status"])).ok(),
+            Some(Command::Status { json: false })
+        );
+        assert_eq!(
+            parse_args(&args(&["status", "--json"])).ok(),
+            Some(Command::Status { json: true })
+        );
         assert_eq!(
             parse_args(&args(&["set", "k", "v", "--ttl", "30"])).ok(),
             Some(Command::Set {
@@ -352,6 +398,7 @@ mod tests {
             &["set", "k", "v", "--ttl", "0"],
             &["set", "k", "v", "--ttl", "1.5"],
             &["get"],
+            &["status", "--yaml"],
             &["get", "a", "b"],
             &["frobnicate"],
             &[],

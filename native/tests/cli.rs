@@ -65,6 +65,21 @@ fn set_get_del_status_against_redis() {
     assert!(text.contains("entries:   1"), "{text}");
     assert!(text.contains("used_memory"), "{text}");
 
+    let out = chatcache(&env, &["status", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON object");
+    assert_eq!(json["backend"], "redis");
+    assert_eq!(json["fallback"], false);
+    assert_eq!(json["healthy"], true);
+    assert_eq!(json["namespace"], "chatcache");
+    assert_eq!(json["stats"]["entries"], 1);
+    assert!(
+        json["stats"]["redis"]["used_memory"]
+            .as_u64()
+            .is_some_and(|m| m > 0),
+        "{json}"
+    );
+
     let out = chatcache(&env, &["del", "greeting"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let out = chatcache(&env, &["del", "greeting"]);
@@ -113,6 +128,14 @@ fn errors_have_clear_messages_and_exit_codes() {
         "{}",
         stdout(&out)
     );
+    let out = chatcache(
+        &[("USE_REDIS", "true"), ("REDIS_URL", &down)],
+        &["status", "--json"],
+    );
+    assert_eq!(out.status.code(), Some(4));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON object");
+    assert_eq!(json["backend"], "memory");
+    assert_eq!(json["fallback"], true);
 
     // A typo in USE_REDIS is a configuration error naming the variable and value.
     let out = chatcache(&[("USE_REDIS", "treu")], &["status"]);
