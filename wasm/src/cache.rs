@@ -161,10 +161,11 @@ impl Cache {
     /// `options.ttl` is the time to live in ms; leave it out for the cache's `defaultTtl`, or
     /// pass `null` for no expiry. If the entry is refused (too large, bad key or TTL), the
     /// previous value is kept.
+    #[wasm_bindgen(skip_typescript)] // declared generically in types.rs
     pub fn set(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+        value: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "SetOptions")] options: Option<Object>,
     ) -> Result<(), JsValue> {
         let (key, value) = self.entry(&key, &value, "key", "value")?;
@@ -179,10 +180,11 @@ impl Cache {
 
     /// Stores `value` under `key` only if no live entry is there. Returns `true` if stored.
     /// Options as for `set`.
+    #[wasm_bindgen(skip_typescript)] // declared generically in types.rs
     pub fn add(
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Value")] value: JsValue,
+        value: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "SetOptions")] options: Option<Object>,
     ) -> Result<bool, JsValue> {
         let (key, value) = self.entry(&key, &value, "key", "value")?;
@@ -321,10 +323,9 @@ impl Cache {
     /// Stores every `[key, value]` pair of `entries` (an array of pairs, a `Map`, any
     /// iterable), with the same `options` as `set`. Every entry is checked before any is
     /// stored, so a bad entry leaves the cache unchanged.
-    #[wasm_bindgen(js_name = setMany)]
+    #[wasm_bindgen(js_name = setMany, skip_typescript)] // declared generically in types.rs
     pub fn set_many(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "Iterable<readonly [string, Value]>")]
         entries: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "SetOptions")] options: Option<Object>,
     ) -> Result<(), JsValue> {

@@ -2,7 +2,10 @@
 //!
 //! The class itself is declared by wasm-bindgen from the Rust signatures, with the parameter
 //! and return types given by `unchecked_param_type` / `unchecked_return_type`; the types they
-//! name are declared here.
+//! name are declared here. The writing methods (`set`, `add`, `setMany`) are declared here
+//! instead, as generic methods merged into the class: TypeScript does not let a value typed
+//! with an `interface` match an index-signature type like `JsonValue`, so those methods
+//! check the value's own type structurally with `Storable<T>`.
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -22,6 +25,24 @@ export type JsonValue =
  * JSON-compatible value (stored as JSON text). Each reads back as the same kind of value.
  */
 export type Value = JsonValue | Uint8Array;
+
+/**
+ * `T` if every part of it is JSON-compatible, else a type `T` does not match. Works for types
+ * declared with `interface` (which `JsonValue` does not accept) and refuses functions,
+ * `Date`s, `Map`s, `bigint`s, `undefined` and typed arrays inside objects.
+ */
+export type JsonCompatible<T> = T extends string | number | boolean | null
+  ? T
+  : T extends Function
+    ? never
+    : T extends readonly (infer U)[]
+      ? readonly JsonCompatible<U>[]
+      : T extends object
+        ? { [K in keyof T]: JsonCompatible<T[K]> }
+        : never;
+
+/** What a value of type `T` must match to be stored: a `Uint8Array`, or JSON-compatible. */
+export type Storable<T> = T extends Uint8Array ? Uint8Array : JsonCompatible<T>;
 
 /** Options of `new Cache(options)`. Every field is optional. */
 export interface CacheOptions {
@@ -116,6 +137,31 @@ export type CacheErrorCode =
   | "overflow"
   | "invalid_limits"
   | "unsupported_snapshot";
+
+export interface Cache {
+  /**
+   * Stores `value` under `key`, replacing any previous value.
+   *
+   * `options.ttl` is the time to live in ms; leave it out for the cache's `defaultTtl`, or
+   * pass `null` for no expiry. If the entry is refused (too large, bad key or TTL), the
+   * previous value is kept.
+   */
+  set<T>(key: string, value: T & Storable<T>, options?: SetOptions): void;
+  /**
+   * Stores `value` under `key` only if no live entry is there. Returns `true` if stored.
+   * Options as for `set`.
+   */
+  add<T>(key: string, value: T & Storable<T>, options?: SetOptions): boolean;
+  /**
+   * Stores every `[key, value]` pair of `entries` (an array of pairs, a `Map`, any
+   * iterable), with the same `options` as `set`. Every entry is checked before any is
+   * stored, so a bad entry leaves the cache unchanged.
+   */
+  setMany<E extends readonly [string, unknown]>(
+    entries: Iterable<E> & Iterable<readonly [string, Storable<E[1]>]>,
+    options?: SetOptions,
+  ): void;
+}
 
 /** An error thrown by the cache: a `TypeError` or `RangeError` with a stable `code`. */
 export type CacheError = (TypeError | RangeError) & { code: CacheErrorCode };

@@ -50,7 +50,8 @@ for (const build of builds) {
     const dts = fs.readFileSync(path.join(pkgDir, build, 'chatcache_wasm.d.ts'), 'utf8');
     for (const member of [
       'get(key: string): Value | undefined',
-      'set(key: string, value: Value, options?: SetOptions): void',
+      'set<T>(key: string, value: T & Storable<T>, options?: SetOptions): void',
+      'add<T>(key: string, value: T & Storable<T>, options?: SetOptions): boolean',
       'constructor(options?: CacheOptions)',
       'incr(key: string, by?: number): number',
       'ttl(key: string): number | undefined',

@@ -67,6 +67,45 @@ try {
 }
 plain.free();
 
+// Values typed with interfaces are checked structurally.
+interface Message {
+  id: number;
+  author: string;
+  body: string;
+  edited?: boolean;
+  reactions: { emoji: string; count: number }[];
+  replyTo: number | null;
+}
+const message: Message = { id: 1, author: 'ada', body: 'hi', reactions: [], replyTo: null };
+cache.set('msg:1', message);
+cache.add('msg:2', message, { ttl: 1_000 });
+cache.setMany(new Map<string, Message>([['msg:3', message]]));
+cache.setMany([
+  ['a', message],
+  ['b', new Uint8Array(1)],
+  ['c', 'text'],
+]);
+const readBack = cache.get('msg:1');
+if (readBack !== undefined) cache.set('copy', readBack);
+
+interface Dated {
+  at: Date;
+}
+declare const dated: Dated;
+// @ts-expect-error a Date inside an interface is not JSON-compatible
+cache.set('k', dated);
+// @ts-expect-error functions are not values
+cache.set('k', () => 1);
+// @ts-expect-error typed arrays are stored only at the top level
+cache.set('k', { bytes: new Uint8Array(1) });
+// @ts-expect-error bigint is not JSON
+cache.add('k', 10n);
+// @ts-expect-error a Map of Dates
+cache.setMany(new Map([['k', new Date()]]));
+declare const unknownValue: unknown;
+// @ts-expect-error narrow unknown values first
+cache.set('k', unknownValue);
+
 // @ts-expect-error keys are strings
 cache.get(42);
 // @ts-expect-error undefined is not a storable value
