@@ -72,63 +72,11 @@ impl Cache {
         #[wasm_bindgen(unchecked_optional_param_type = "CacheOptions")] options: Option<Object>,
     ) -> Result<Cache, JsValue> {
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
-        let mut limits = Limits::default();
-        let mut default_ttl = None;
-        let mut clock = None;
-        if !options.is_undefined() && !options.is_null() {
-            if !options.is_object() {
-                return Err(Failure::type_error(
-                    INVALID_TYPE,
-                    format!("options must be an object, got {}", describe(&options)),
-                )
-                .into());
-            }
-            check_option_names(&options)?;
-            let max_entries = optional_number(&options, "maxEntries")?;
-            let max_bytes = optional_number(&options, "maxBytes")?;
-            let max_entry_bytes = optional_number(&options, "maxEntryBytes")?;
-            if let Some(value) = max_entries {
-                let max = Limits::ENTRIES_CEILING as f64;
-                // `positive_integer` bounds the value by ENTRIES_CEILING, below usize::MAX.
-                limits.max_entries =
-                    convert::positive_integer("options.maxEntries", value, max)? as usize;
-            }
-            if let Some(value) = max_bytes {
-                limits.max_bytes =
-                    convert::positive_integer("options.maxBytes", value, MAX_BYTES_CEILING)?;
-                limits.max_entry_bytes = limits.max_entry_bytes.min(limits.max_bytes);
-            }
-            if let Some(value) = max_entry_bytes {
-                limits.max_entry_bytes =
-                    convert::positive_integer("options.maxEntryBytes", value, MAX_BYTES_CEILING)?;
-            }
-            if let Some(value) = optional_number(&options, "maxKeyBytes")? {
-                // Bounded by KEY_BYTES_CEILING (65,535), so the cast is exact.
-                limits.max_key_bytes = convert::positive_integer(
-                    "options.maxKeyBytes",
-                    value,
-                    Limits::KEY_BYTES_CEILING as f64,
-                )? as usize;
-            }
-            check_limits(&limits)?;
-            if let Some(value) = optional_number(&options, "defaultTtl")? {
-                default_ttl = Some(convert::ttl("options.defaultTtl", value)?);
-            }
-            let now = get(&options, "now")?;
-            if !now.is_undefined() {
-                if !now.is_function() {
-                    return Err(Failure::type_error(
-                        INVALID_TYPE,
-                        format!(
-                            "options.now must be a function returning milliseconds, got {}",
-                            describe(&now)
-                        ),
-                    )
-                    .into());
-                }
-                clock = Some(Function::from(now));
-            }
-        }
+        let Options {
+            limits,
+            default_ttl,
+            clock,
+        } = Options::parse(&options)?;
         let store = Store::with_hash_seed(limits, hash_seed())
             .map_err(|error| Failure::core("options", &error))?;
         Ok(Cache {
@@ -456,6 +404,79 @@ impl Cache {
             &JsValue::from_f64(summary.expired as f64),
         )?;
         Ok(object)
+    }
+}
+
+/// The constructor's options, checked.
+struct Options {
+    limits: Limits,
+    default_ttl: Option<Ttl>,
+    clock: Option<Function>,
+}
+
+impl Options {
+    /// Reads and checks the options object (`undefined` and `null` mean all defaults).
+    fn parse(options: &JsValue) -> Result<Self, JsValue> {
+        let mut parsed = Options {
+            limits: Limits::default(),
+            default_ttl: None,
+            clock: None,
+        };
+        if options.is_undefined() || options.is_null() {
+            return Ok(parsed);
+        }
+        if !options.is_object() {
+            return Err(Failure::type_error(
+                INVALID_TYPE,
+                format!("options must be an object, got {}", describe(options)),
+            )
+            .into());
+        }
+        check_option_names(options)?;
+        let limits = &mut parsed.limits;
+        if let Some(value) = optional_number(options, "maxEntries")? {
+            let max = Limits::ENTRIES_CEILING as f64;
+            // Bounded by ENTRIES_CEILING (2^32 - 2), so the cast is exact on every target.
+            limits.max_entries =
+                convert::positive_integer("options.maxEntries", value, max)? as usize;
+        }
+        if let Some(value) = optional_number(options, "maxBytes")? {
+            limits.max_bytes =
+                convert::positive_integer("options.maxBytes", value, MAX_BYTES_CEILING)?;
+            // A small budget lowers the default per-entry limit rather than failing.
+            limits.max_entry_bytes = limits.max_entry_bytes.min(limits.max_bytes);
+        }
+        if let Some(value) = optional_number(options, "maxEntryBytes")? {
+            limits.max_entry_bytes =
+                convert::positive_integer("options.maxEntryBytes", value, MAX_BYTES_CEILING)?;
+        }
+        if let Some(value) = optional_number(options, "maxKeyBytes")? {
+            // Bounded by KEY_BYTES_CEILING (65,535), so the cast is exact.
+            limits.max_key_bytes = convert::positive_integer(
+                "options.maxKeyBytes",
+                value,
+                Limits::KEY_BYTES_CEILING as f64,
+            )? as usize;
+        }
+        check_limits(limits)?;
+        if let Some(value) = optional_number(options, "defaultTtl")? {
+            parsed.default_ttl = Some(convert::ttl("options.defaultTtl", value)?);
+        }
+        let now = get(options, "now")?;
+        if !now.is_undefined() {
+            if !now.is_function() {
+                return Err(Failure::type_error(
+                    INVALID_TYPE,
+                    format!(
+                        "options.now must be a function returning milliseconds, got {}",
+                        describe(&now)
+                    ),
+                )
+                .into());
+            }
+            parsed.clock = Some(Function::from(now));
+        }
+        Ok(parsed)
     }
 }
 
