@@ -71,6 +71,7 @@ impl Cache {
     pub fn new(
         #[wasm_bindgen(unchecked_optional_param_type = "CacheOptions")] options: Option<Object>,
     ) -> Result<Cache, JsValue> {
+        crate::panic::install_hook();
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
         let Options {
             limits,

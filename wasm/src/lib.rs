@@ -16,13 +16,15 @@
 //!   exception ever unwinds through a Rust frame that holds state.
 //!
 //! A panic is a bug: argument checking covers every input, and the tests feed the cache bad
-//! input in a loop and check that nothing traps.
+//! input in a loop and check that nothing traps. Should one happen anyway, a panic hook
+//! writes it to `console.error` before the module traps (`src/panic.rs`).
 #![forbid(unsafe_code)]
 
 mod cache;
 mod codec;
 mod convert;
 mod error;
+mod panic;
 mod snapshot;
 mod types;
 
