@@ -338,9 +338,19 @@ impl BlackHoleListener {
     /// If no port can be bound.
     #[must_use]
     pub fn start() -> BlackHoleListener {
-        let listener = match TcpListener::bind("127.0.0.1:0") {
+        BlackHoleListener::start_on(0)
+    }
+
+    /// Starts listening on 127.0.0.1:`port` (0 = any free port), e.g. on the port of a
+    /// [`RedisServer`] that was just stopped, to turn "Redis is down" into "Redis hangs".
+    ///
+    /// # Panics
+    /// If the port cannot be bound.
+    #[must_use]
+    pub fn start_on(port: u16) -> BlackHoleListener {
+        let listener = match TcpListener::bind(("127.0.0.1", port)) {
             Ok(l) => l,
-            Err(e) => panic!("cannot bind a loopback port: {e}"),
+            Err(e) => panic!("cannot bind 127.0.0.1:{port}: {e}"),
         };
         let port = match listener.local_addr() {
             Ok(addr) => addr.port(),

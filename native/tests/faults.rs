@@ -9,7 +9,7 @@ use std::future::Future;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use chatcache::testing::{RedisServer, capture_logs};
+use chatcache::testing::{BlackHoleListener, RedisServer, capture_logs};
 use chatcache::{Cache, CacheError, RedisCache};
 use common::{ms, redis_config};
 use tokio::task::JoinSet;
@@ -191,6 +191,52 @@ async fn hung_redis_times_out_and_recovers() {
     };
     println!("recovery after SIGCONT: {}", ms(start.elapsed()));
     assert_eq!(value.as_deref(), Some(&b"v"[..]));
+}
+
+/// Redis dies and something else takes its port and never answers (the worst case for
+/// reconnection: every attempt waits for the connect timeout). Operations still fail within
+/// the op timeout, and once Redis is back they succeed within about one connect timeout.
+#[tokio::test]
+async fn redis_replaced_by_a_black_hole_then_restored() {
+    let mut server = RedisServer::start();
+    let config = redis_config(&server.url());
+    let cache = RedisCache::connect(&config).await.expect("connects");
+    cache.set("k", b"v", None).await.expect("set");
+
+    server.stop();
+    let hole = BlackHoleListener::start_on(server.port());
+    // Round 1 sees the old connection drop; round 2 waits on a reconnection attempt that the
+    // black hole accepts and never answers.
+    let first = every_op_fails_fast(&cache, config.op_timeout, "black hole, round 1").await;
+    let second = every_op_fails_fast(&cache, config.op_timeout, "black hole, round 2").await;
+    println!(
+        "slowest error with a black hole on Redis' port: {} (round 1), {} (round 2)",
+        ms(first),
+        ms(second)
+    );
+    assert!(
+        second >= Duration::from_millis(490),
+        "round 2 waited for the op timeout"
+    );
+    drop(hole);
+
+    let ready = server.restart();
+    let recovered = loop {
+        if cache.get("k").await.is_ok() {
+            break ready.elapsed();
+        }
+        assert!(
+            ready.elapsed() < Duration::from_secs(5),
+            "no recovery within 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    println!(
+        "recovery after the black hole: first success {} after Redis accepted connections \
+         (bounded by the connect timeout of an attempt still in flight)",
+        ms(recovered)
+    );
+    assert!(recovered <= config.connect_timeout + SLACK, "{recovered:?}");
 }
 
 fn signal(sig: &str, pid: &str) {
