@@ -41,7 +41,8 @@
 //!   [`Store::purge_expired`] reclaims all, and they are always reclaimed before any live
 //!   entry is evicted for room. [`Store::next_expiry`] tells a host when the next one falls due.
 //! - **Time never runs backwards inside the store.** It remembers the latest `now` it was
-//!   given; an earlier `now` is treated as that latest one. So a clock that steps back (NTP,
+//!   given by any call that was not refused (reads included); an earlier `now` is treated as
+//!   that latest one. So a clock that steps back (NTP,
 //!   a user changing the system time) cannot resurrect an expired entry or corrupt the expiry
 //!   heap; TTLs set meanwhile count from the latest time seen.
 //! - **Eviction** is S3-FIFO (Yang et al., *FIFO queues are all you need for cache eviction*,

@@ -1,6 +1,7 @@
 //! The store: index, slab, S3-FIFO queues, expiry heap and counters in one single-threaded type.
 
 use core::hash::BuildHasher;
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use foldhash::fast::FixedState;
 use hashbrown::HashTable;
@@ -51,8 +52,9 @@ pub struct Store {
     ghost: Ghost,
     len: usize,
     weight: u64,
-    /// The latest `now` seen: time never runs backwards inside the store.
-    clock: u64,
+    /// The latest `now` seen: time never runs backwards inside the store. Atomic only so that
+    /// `&self` reads can record it too; the store is still single-threaded.
+    clock: AtomicU64,
     counters: Stats,
 }
 
@@ -85,7 +87,7 @@ impl Store {
             ghost: Ghost::default(),
             len: 0,
             weight: 0,
-            clock: 0,
+            clock: AtomicU64::new(0),
             counters: Stats::default(),
         })
     }
@@ -146,7 +148,7 @@ impl Store {
     /// The value under `key`, without touching counters or the eviction policy.
     pub fn peek(&self, key: &str, now: Timestamp) -> Result<Option<&[u8]>, Error> {
         self.limits.check_key(key)?;
-        let now = self.effective(now);
+        let now = self.observe(now);
         Ok(self
             .find_live(key, now)
             .map(|index| self.slab.slot(index).value()))
@@ -155,7 +157,7 @@ impl Store {
     /// True if a live entry is under `key`; no counter or policy effects.
     pub fn contains(&self, key: &str, now: Timestamp) -> Result<bool, Error> {
         self.limits.check_key(key)?;
-        let now = self.effective(now);
+        let now = self.observe(now);
         Ok(self.find_live(key, now).is_some())
     }
 
@@ -233,7 +235,7 @@ impl Store {
     /// The expiry state of `key`: `None` if there is no live entry.
     pub fn ttl(&self, key: &str, now: Timestamp) -> Result<Option<KeyTtl>, Error> {
         self.limits.check_key(key)?;
-        let now = self.effective(now);
+        let now = self.observe(now);
         Ok(self.find_live(key, now).map(|index| {
             let deadline = self.slab.slot(index).deadline;
             if deadline == NO_DEADLINE {
@@ -279,7 +281,7 @@ impl Store {
         let result = current.checked_add(by).ok_or(Error::Overflow)?;
         let text = result.to_string();
         let weight = self.limits.check_entry(key, text.len())?;
-        self.clock = now;
+        *self.clock.get_mut() = now;
         // Only expired entries are reclaimed, so the live `existing` slot stays valid.
         self.reclaim_expired(now, RECLAIM_PER_CALL);
         match existing {
@@ -331,7 +333,7 @@ impl Store {
 
     /// Every live entry, least valuable first, with absolute deadlines.
     pub fn export(&self, now: Timestamp) -> Snapshot {
-        let now = self.effective(now);
+        let now = self.observe(now);
         let entries = [Queue::Small, Queue::Main]
             .into_iter()
             .flat_map(|queue| self.slab.iter_oldest_first(queue))
@@ -391,13 +393,23 @@ impl Store {
 
 // Internals.
 impl Store {
+    /// Records `now` as the latest time seen (if it is) and returns the store's time.
     fn advance(&mut self, now: Timestamp) -> u64 {
-        self.clock = self.clock.max(now.as_millis());
-        self.clock
+        let clock = self.clock.get_mut();
+        *clock = (*clock).max(now.as_millis());
+        *clock
     }
 
+    /// [`advance`](Self::advance) for `&self` reads, so that a read at a later time followed by
+    /// one at an earlier time cannot see an expired entry come back.
+    fn observe(&self, now: Timestamp) -> u64 {
+        let now = now.as_millis();
+        self.clock.fetch_max(now, Ordering::Relaxed).max(now)
+    }
+
+    /// The store's time at `now` without recording it (for calls that may still be refused).
     fn effective(&self, now: Timestamp) -> u64 {
-        self.clock.max(now.as_millis())
+        self.clock.load(Ordering::Relaxed).max(now.as_millis())
     }
 
     fn hash(&self, key: &[u8]) -> u64 {

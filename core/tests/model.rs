@@ -309,16 +309,17 @@ impl Model {
         Ok(value)
     }
 
-    fn peek(&self, key: &str, now: u64) -> Result<Option<Vec<u8>>, Error> {
+    // Reads record the time too (time never runs backwards), but only once the key is valid.
+    fn peek(&mut self, key: &str, now: u64) -> Result<Option<Vec<u8>>, Error> {
         self.check_key(key)?;
-        Ok(self
-            .live(key, self.effective(now))
-            .map(|(value, _)| value.clone()))
+        let at = self.advance(now);
+        Ok(self.live(key, at).map(|(value, _)| value.clone()))
     }
 
-    fn contains(&self, key: &str, now: u64) -> Result<bool, Error> {
+    fn contains(&mut self, key: &str, now: u64) -> Result<bool, Error> {
         self.check_key(key)?;
-        Ok(self.live(key, self.effective(now)).is_some())
+        let at = self.advance(now);
+        Ok(self.live(key, at).is_some())
     }
 
     fn set(&mut self, key: &str, value: &[u8], ttl: Option<u64>, now: u64) -> Result<(), Error> {
@@ -363,9 +364,9 @@ impl Model {
         Ok(true)
     }
 
-    fn ttl(&self, key: &str, now: u64) -> Result<Option<KeyTtl>, Error> {
+    fn ttl(&mut self, key: &str, now: u64) -> Result<Option<KeyTtl>, Error> {
         self.check_key(key)?;
-        let at = self.effective(now);
+        let at = self.advance(now);
         Ok(self.live(key, at).map(|(_, deadline)| match deadline {
             None => KeyTtl::Persistent,
             Some(deadline) => {

@@ -452,6 +452,23 @@ fn time_going_backwards_never_resurrects_an_entry() {
 }
 
 #[test]
+fn reads_record_time_too() {
+    let mut s = store();
+    s.set("k", b"v", ttl(10), at(0)).unwrap();
+    assert!(!s.contains("k", at(10)).unwrap());
+    // Reads at an earlier time after a read at a later one still see the entry expired.
+    assert!(!s.contains("k", at(5)).unwrap());
+    assert_eq!(s.peek("k", at(5)).unwrap(), None);
+    assert_eq!(s.ttl("k", at(5)).unwrap(), None);
+    assert!(s.export(at(5)).entries.is_empty());
+    // A refused read records nothing.
+    let mut t = store();
+    t.set("k", b"v", ttl(10), at(0)).unwrap();
+    assert!(t.contains("", at(50)).is_err());
+    assert!(t.contains("k", at(5)).unwrap());
+}
+
+#[test]
 fn clear_removes_everything() {
     let mut s = store();
     for i in 0..50 {
