@@ -226,10 +226,12 @@ impl SelectedCache {
     }
 }
 
+/// Implements [`Cache`] for `$ty` by forwarding every method to `$target` (an expression of
+/// `$this`); `[...]` holds the impl's generic parameters.
 macro_rules! delegate_cache {
-    ($ty:ty, $this:ident => $target:expr) => {
+    ([$($generics:tt)*] $ty:ty, $this:ident => $target:expr) => {
         #[async_trait]
-        impl Cache for $ty {
+        impl<$($generics)*> Cache for $ty {
             fn backend(&self) -> BackendKind {
                 let $this = self;
                 $target.backend()
@@ -312,5 +314,7 @@ macro_rules! delegate_cache {
     };
 }
 
-delegate_cache!(AnyCache, this => this.as_dyn());
-delegate_cache!(SelectedCache, this => this.cache.as_dyn());
+delegate_cache!([] AnyCache, this => this.as_dyn());
+delegate_cache!([] SelectedCache, this => this.cache.as_dyn());
+// Shared handles are caches too, so `Arc<dyn Cache>` works where `C: Cache` is expected.
+delegate_cache!([C: Cache + ?Sized] Arc<C>, this => (**this));

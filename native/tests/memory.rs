@@ -275,3 +275,32 @@ fn invalid_limits_are_rejected() {
     .expect_err("zero entries");
     assert_eq!(err.code(), "invalid_limits");
 }
+
+/// Handles are `Send + Sync` and their futures `Send`, so they work in multi-threaded servers;
+/// `Arc<dyn Cache>` is itself a `Cache` for generic code.
+#[tokio::test]
+async fn handles_are_thread_safe_and_shareable() {
+    fn send_sync<T: Send + Sync + Clone + 'static>() {}
+    send_sync::<InMemoryCache>();
+    send_sync::<chatcache::RedisCache>();
+    send_sync::<chatcache::SelectedCache>();
+    send_sync::<Arc<dyn Cache>>();
+    fn send<T: Send>(_: &T) {}
+
+    async fn count_visit<C: Cache>(cache: &C) -> i64 {
+        cache.incr("visits", 1).await.expect("incr")
+    }
+    let (cache, _clock) = manual(Limits::default());
+    let fut = cache.get("k");
+    send(&fut);
+    drop(fut);
+    let shared: Arc<dyn Cache> = Arc::new(cache.clone());
+    assert_eq!(count_visit(&shared).await, 1);
+    assert_eq!(count_visit(&cache).await, 2);
+    assert_eq!(shared.backend(), chatcache::BackendKind::Memory);
+    let err = chatcache::CacheError::from(chatcache_core::Error::EmptyKey);
+    assert!(
+        std::error::Error::source(&err).is_some(),
+        "InvalidInput keeps the core error as its source"
+    );
+}
