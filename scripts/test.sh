@@ -8,35 +8,47 @@ cd "$(dirname "$0")/.."
 
 say() { printf '\n==> %s\n' "$*"; }
 
-scripts/ensure-tools.sh
+run_all() {
+    scripts/ensure-tools.sh
 
-say "format"
-cargo fmt --all --check
-(cd fuzz && cargo fmt --check)
+    say "format"
+    cargo fmt --all --check
+    (cd fuzz && cargo fmt --check)
 
-say "clippy (all targets, warnings are errors)"
-cargo clippy --workspace --all-targets --all-features -- -D warnings
-cargo clippy -p chatcache-core -p chatcache-wasm --target wasm32-unknown-unknown -- -D warnings
+    say "clippy (all targets, warnings are errors)"
+    cargo clippy --workspace --all-targets --all-features -- -D warnings
+    cargo clippy -p chatcache-core -p chatcache-wasm --target wasm32-unknown-unknown -- -D warnings
 
-say "the core builds for wasm32-unknown-unknown and depends on nothing that does I/O"
-cargo build -p chatcache-core --target wasm32-unknown-unknown
-forbidden='^(tokio|mio|redis|wasm-bindgen|js-sys|web-sys|getrandom|libc|socket2)$'
-if cargo tree -p chatcache-core -e normal,build --target wasm32-unknown-unknown --prefix none \
-    | awk '{print $1}' | grep -E "$forbidden"; then
-    echo "chatcache-core must not depend on the crates above" >&2
-    exit 1
-fi
+    say "the core builds for wasm32-unknown-unknown and depends on nothing that does I/O"
+    cargo build -p chatcache-core --target wasm32-unknown-unknown
+    forbidden='^(tokio|mio|redis|wasm-bindgen|js-sys|web-sys|getrandom|libc|socket2)$'
+    if cargo tree -p chatcache-core -e normal,build --target wasm32-unknown-unknown --prefix none \
+        | awk '{print $1}' | grep -E "$forbidden"; then
+        echo "chatcache-core must not depend on the crates above" >&2
+        exit 1
+    fi
 
-say "tests (unit, integration, property, conformance against memory and a real redis-server)"
-cargo test --workspace --all-features
+    say "tests (unit, integration, property, conformance against memory and a real redis-server)"
+    cargo test --workspace --all-features
 
-say "docs (warnings are errors)"
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
+    say "docs (warnings are errors)"
+    RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
 
-say "wasm package: wasm-bindgen tests in Chromium and Node, npm build, JS and page tests"
-bash wasm/scripts/test.sh
+    say "wasm package: wasm-bindgen tests in Chromium and Node, npm build, JS and page tests"
+    bash wasm/scripts/test.sh
 
-say "fuzz smoke run (${FUZZ_SECONDS:-60} s)"
-(cd fuzz && cargo +nightly fuzz run store_ops -- -max_total_time="${FUZZ_SECONDS:-60}")
+    say "fuzz smoke run (${FUZZ_SECONDS:-60} s)"
+    (cd fuzz && cargo +nightly fuzz run store_ops -- -max_total_time="${FUZZ_SECONDS:-60}")
+}
 
-say "all checks passed"
+# Everything goes to a log as well, so the test counts of every runner (cargo's harness,
+# wasm-bindgen-test, node:test) can be summed into one closing line.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+run_all 2>&1 | tee "$log"
+count() { { grep -oE "$1" "$log" || true; } | { grep -oE '[0-9]+' || true; } | awk '{ sum += $1 } END { print sum + 0 }'; }
+passed=$(( $(count 'test result: ok\. [0-9]+ passed') + $(count '^ℹ pass [0-9]+') ))
+failed=$(( $(count '; [0-9]+ failed') + $(count '^ℹ fail [0-9]+') ))
+skipped=$(count '^ℹ skipped [0-9]+')
+printf '\n==> all checks passed\n'
+echo "summary: $passed passed, $failed failed, $skipped skipped"
