@@ -56,60 +56,69 @@ export function encodeValue(value, arg) {
 function encodeJson(value, arg) {
   // Check the whole value first, then let the native JSON.stringify do the writing: far
   // faster than a replacer function, which would be called back for every node.
-  const ancestors = new Set();
-  function check(node, key) {
-    // Only built on the way to an error: this runs for every node of every value stored.
-    const where = () => (key === undefined ? arg : `${arg} at key ${JSON.stringify(key)}`);
-    switch (typeof node) {
-      case 'string':
-      case 'boolean':
-        return;
-      case 'number':
-        if (!Number.isFinite(node)) {
-          throw refuse(RangeError, `${where()}: ${node} cannot be stored as JSON`);
-        }
-        return;
-      case 'object': {
-        if (node === null) return;
-        if (ancestors.has(node)) {
-          throw refuse(TypeError, `${where()}: a circular structure cannot be stored as JSON`);
-        }
-        ancestors.add(node);
-        if (Array.isArray(node)) {
-          for (let i = 0; i < node.length; i++) {
-            if (!(i in node)) {
-              throw refuse(TypeError, `${where()}: arrays with holes do not round-trip`);
-            }
-            check(node[i], String(i));
-          }
-        } else {
-          const proto = Object.getPrototypeOf(node);
-          if (proto !== Object.prototype && proto !== null) {
-            throw refuse(
-              TypeError,
-              `${where()}: ${describe(node)} is not JSON-compatible (use plain objects, arrays, ` +
-                'strings, finite numbers, booleans and null; Uint8Array only at the top level)',
-            );
-          }
-          if (typeof node.toJSON === 'function') {
-            throw refuse(TypeError, `${where()}: objects with a toJSON method do not round-trip`);
-          }
-          if (Object.getOwnPropertySymbols(node).length > 0) {
-            throw refuse(TypeError, `${where()}: symbol-keyed properties cannot be stored`);
-          }
-          for (const name of Object.keys(node)) check(node[name], name);
-        }
-        ancestors.delete(node);
-        return;
-      }
-      default:
-        throw refuse(TypeError, `${where()}: ${typeof node} is not JSON-compatible`);
-    }
-  }
-  check(value, undefined);
+  checkJson(value, undefined, arg, []);
   // Anything JSON.stringify throws now comes from the caller's own code (a getter): let it
   // through unchanged.
   return JSON.stringify(value);
+}
+
+/** Where a node is, for messages: only computed on the way to an error. */
+function where(arg, key) {
+  return key === undefined ? arg : `${arg} at key ${JSON.stringify(key)}`;
+}
+
+/**
+ * Throws if `node` (under `key`, in the value named `arg`) would not round-trip through JSON.
+ * `ancestors` are the objects on the path to it, to find cycles. Runs for every node of every
+ * value stored, so it allocates nothing but the array of keys per object.
+ */
+function checkJson(node, key, arg, ancestors) {
+  switch (typeof node) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(node)) {
+        throw refuse(RangeError, `${where(arg, key)}: ${node} cannot be stored as JSON`);
+      }
+      return;
+    case 'object': {
+      if (node === null) return;
+      if (ancestors.includes(node)) {
+        throw refuse(TypeError, `${where(arg, key)}: a circular structure cannot be stored as JSON`);
+      }
+      ancestors.push(node);
+      if (Array.isArray(node)) {
+        for (let i = 0; i < node.length; i++) {
+          if (!(i in node)) {
+            throw refuse(TypeError, `${where(arg, key)}: arrays with holes do not round-trip`);
+          }
+          checkJson(node[i], String(i), arg, ancestors);
+        }
+      } else {
+        const proto = Object.getPrototypeOf(node);
+        if (proto !== Object.prototype && proto !== null) {
+          throw refuse(
+            TypeError,
+            `${where(arg, key)}: ${describe(node)} is not JSON-compatible (use plain objects, ` +
+              'arrays, strings, finite numbers, booleans and null; Uint8Array only at the top level)',
+          );
+        }
+        if (typeof node.toJSON === 'function') {
+          throw refuse(TypeError, `${where(arg, key)}: objects with a toJSON method do not round-trip`);
+        }
+        if (Object.getOwnPropertySymbols(node).length > 0) {
+          throw refuse(TypeError, `${where(arg, key)}: symbol-keyed properties cannot be stored`);
+        }
+        const names = Object.keys(node);
+        for (let i = 0; i < names.length; i++) checkJson(node[names[i]], names[i], arg, ancestors);
+      }
+      ancestors.pop();
+      return;
+    }
+    default:
+      throw refuse(TypeError, `${where(arg, key)}: ${typeof node} is not JSON-compatible`);
+  }
 }
 
 /**
@@ -175,4 +184,128 @@ export function isWellFormed(text) {
   return typeof text.isWellFormed === 'function'
     ? text.isWellFormed()
     : !/\p{Surrogate}/u.test(text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fast paths for the hot calls (get, set, has, delete, add): keys and values are written
+// straight into a scratch region of WebAssembly memory that Rust reserved (src/scratch.rs),
+// instead of going through wasm-bindgen's generic string transfer (type check, length, copy
+// into a fresh allocation, a second copy in Rust).
+//
+// Every function here either does the whole job or returns -1 so that Rust takes its general
+// path, which re-examines the same argument and reports any error exactly as before. None of
+// them runs the caller's code, except `loadValue`, which prepares JSON with `encodeValue`
+// (above) before it writes anything.
+
+let memory = null;
+let bytes = new Uint8Array(0);
+let view = new DataView(new ArrayBuffer(0));
+/** A value `loadValue` prepared but could not place, for Rust to take with `takePending`. */
+let pending;
+
+const encoder = new TextEncoder();
+/** Strings up to this many code units are copied by hand, longer ones with `encodeInto`
+ * (measured in Node 20: the loop is faster up to about 30 ASCII characters). */
+const SHORT = 32;
+
+/** Gives this module the WebAssembly memory (once per cache; cheap). */
+export function init(wasmMemory) {
+  memory = wasmMemory;
+}
+
+/** The memory as bytes, refreshed after the memory grew (which detaches the old buffer). */
+function mem() {
+  if (bytes.byteLength === 0) {
+    bytes = new Uint8Array(memory.buffer);
+    view = new DataView(memory.buffer);
+  }
+  return bytes;
+}
+
+/**
+ * Writes a short ASCII key at `ptr + 8` and returns its length, or -1 if the key is anything
+ * else (not a string, empty, longer than `cap`, or not ASCII). With `now` set, writes
+ * `Date.now()` as a little-endian f64 at `ptr`, after the key was found good.
+ */
+export function loadKey(key, ptr, cap, now) {
+  if (typeof key !== 'string') return -1;
+  const n = key.length;
+  if (n === 0 || n > cap) return -1;
+  const m = mem();
+  const at = ptr + 8;
+  if (n <= SHORT) {
+    for (let i = 0; i < n; i++) {
+      const c = key.charCodeAt(i);
+      if (c > 0x7f) return -1;
+      m[at + i] = c;
+    }
+  } else {
+    // All of it read into as many bytes: ASCII.
+    const { read, written } = encoder.encodeInto(key, m.subarray(at, at + n));
+    if (read !== n || written !== n) return -1;
+  }
+  if (now) view.setFloat64(ptr, Date.now(), true);
+  return n;
+}
+
+/**
+ * Writes the UTF-8 of `text` at `at`, with at most `cap` bytes there, and returns the length,
+ * or -1 if it may not fit. With `check`, a string with lone surrogates is also -1 (JSON text
+ * never has them).
+ */
+function writeText(text, at, cap, check) {
+  const n = text.length;
+  if (n > cap) return -1;
+  let m = mem();
+  if (n <= SHORT) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c > 0x7f) break;
+      m[at + i] = c;
+    }
+    if (i === n) return n;
+  }
+  if (n * 3 > cap) return -1;
+  if (check && !text.isWellFormed()) return -1;
+  const { read, written } = encoder.encodeInto(text, m.subarray(at, at + cap));
+  return read === n ? written : -1;
+}
+
+/**
+ * Stores the bytes of `value` (the argument `value` of set or add) at `ptr`, at most `cap` of
+ * them and at most `room` (the most an entry with this key may hold), and returns their
+ * length; see src/codec.rs for the format. With `now` set, then writes `Date.now()` as a
+ * little-endian f64 at `now`. Returns -1 for a value that Rust must handle itself: a
+ * Uint8Array, a string with lone surrogates, or anything too large here, leaving what
+ * `encodeValue` made of it for `takePending`.
+ */
+export function loadValue(value, ptr, cap, room, now) {
+  let n;
+  if (typeof value === 'string') {
+    pending = value;
+    if (typeof value.isWellFormed !== 'function') return -1;
+    n = writeText(value, ptr, Math.min(cap, room), true);
+    if (n < 0) return -1;
+  } else {
+    const prepared = encodeValue(value, 'value');
+    pending = prepared;
+    if (typeof prepared !== 'string') return -1;
+    const limit = Math.min(cap, room) - 1;
+    if (limit < 0) return -1;
+    n = writeText(prepared, ptr + 1, limit, false);
+    if (n < 0) return -1;
+    mem()[ptr] = 0xfe;
+    n += 1;
+  }
+  pending = undefined;
+  if (now !== 0) view.setFloat64(now, Date.now(), true);
+  return n;
+}
+
+/** What the last `loadValue` that returned -1 left: the value, or its prepared form. */
+export function takePending() {
+  const value = pending;
+  pending = undefined;
+  return value;
 }

@@ -9,7 +9,11 @@ use wasm_bindgen::prelude::*;
 use crate::codec;
 use crate::convert;
 use crate::error::{Failure, INVALID_KEY, INVALID_TYPE, describe};
+use crate::scratch;
 use crate::snapshot;
+
+/// The longest key (in bytes) the fast path takes; longer ones take the general path.
+const FAST_KEY_BYTES: usize = 1024;
 
 /// Names accepted in the constructor's options object.
 const OPTION_NAMES: [&str; 6] = [
@@ -72,6 +76,7 @@ impl Cache {
         #[wasm_bindgen(unchecked_optional_param_type = "CacheOptions")] options: Option<Object>,
     ) -> Result<Cache, JsValue> {
         crate::panic::install_hook();
+        codec::init_fast_paths(&wasm_bindgen::memory());
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
         let Options {
             limits,
@@ -96,13 +101,13 @@ impl Cache {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let key = self.key(&key, "key")?;
-        let now = self.now()?;
-        let mut store = self.store()?;
-        let found = store
-            .get(&key, now)
-            .map_err(|error| Failure::core("key", &error))?;
-        Ok(found.map_or(JsValue::UNDEFINED, codec::decode))
+        self.with_key(&key, "key", |key, now| {
+            let mut store = self.store()?;
+            let found = store
+                .get(key, now)
+                .map_err(|error| Failure::core("key", &error))?;
+            Ok(found.map_or(JsValue::UNDEFINED, codec::decode))
+        })
     }
 
     /// Stores `value` under `key`, replacing any previous value.
@@ -117,14 +122,13 @@ impl Cache {
         value: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "SetOptions")] options: Option<Object>,
     ) -> Result<(), JsValue> {
-        let (key, value) = self.entry(&key, &value, "key", "value")?;
-        let ttl = self.ttl_option(options)?;
-        let now = self.now()?;
-        let mut store = self.store()?;
-        store
-            .set(&key, &value, ttl, now)
-            .map_err(|error| Failure::core("value", &error))?;
-        Ok(())
+        self.with_entry(&key, &value, options, |key, value, ttl, now| {
+            let mut store = self.store()?;
+            store
+                .set(key, value, ttl, now)
+                .map_err(|error| Failure::core("value", &error))?;
+            Ok(())
+        })
     }
 
     /// Stores `value` under `key` only if no live entry is there. Returns `true` if stored.
@@ -136,13 +140,12 @@ impl Cache {
         value: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "SetOptions")] options: Option<Object>,
     ) -> Result<bool, JsValue> {
-        let (key, value) = self.entry(&key, &value, "key", "value")?;
-        let ttl = self.ttl_option(options)?;
-        let now = self.now()?;
-        let mut store = self.store()?;
-        Ok(store
-            .add(&key, &value, ttl, now)
-            .map_err(|error| Failure::core("value", &error))?)
+        self.with_entry(&key, &value, options, |key, value, ttl, now| {
+            let mut store = self.store()?;
+            Ok(store
+                .add(key, value, ttl, now)
+                .map_err(|error| Failure::core("value", &error))?)
+        })
     }
 
     /// Removes the entry under `key`. Returns `true` if a live entry was removed.
@@ -150,12 +153,12 @@ impl Cache {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
     ) -> Result<bool, JsValue> {
-        let key = self.key(&key, "key")?;
-        let now = self.now()?;
-        let mut store = self.store()?;
-        Ok(store
-            .delete(&key, now)
-            .map_err(|error| Failure::core("key", &error))?)
+        self.with_key(&key, "key", |key, now| {
+            let mut store = self.store()?;
+            Ok(store
+                .delete(key, now)
+                .map_err(|error| Failure::core("key", &error))?)
+        })
     }
 
     /// Whether a live entry is under `key`. Does not count as a hit or a use.
@@ -163,12 +166,12 @@ impl Cache {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
     ) -> Result<bool, JsValue> {
-        let key = self.key(&key, "key")?;
-        let now = self.now()?;
-        let store = self.store()?;
-        Ok(store
-            .contains(&key, now)
-            .map_err(|error| Failure::core("key", &error))?)
+        self.with_key(&key, "key", |key, now| {
+            let store = self.store()?;
+            Ok(store
+                .contains(key, now)
+                .map_err(|error| Failure::core("key", &error))?)
+        })
     }
 
     /// Replaces the expiry of the entry under `key`: `ttl` ms from now, or `null` for none.
@@ -515,6 +518,128 @@ impl Cache {
         })
     }
 
+    /// Runs `run` with the key argument `key` (checked as by [`key_of`]; `arg` names it) and
+    /// the time now, read in that order.
+    ///
+    /// A short ASCII key (the common case) is written straight into scratch memory, together
+    /// with `Date.now()` when there is no `now` option; any other key, and any bad one, takes
+    /// the general path, which reports errors.
+    fn with_key<R>(
+        &self,
+        key: &JsValue,
+        arg: &str,
+        run: impl FnOnce(&str, Timestamp) -> Result<R, JsValue>,
+    ) -> Result<R, JsValue> {
+        let cap = self.limits.max_key_bytes.min(FAST_KEY_BYTES);
+        let mut run = Some(run);
+        if let Some(region) = scratch::reserve(8 + cap, false) {
+            let default_clock = self.clock.is_none();
+            // `cap` is at most FAST_KEY_BYTES, so the cast is exact.
+            let len = codec::load_key(key, region.addr(), cap as u32, default_clock);
+            if let Ok(len) = usize::try_from(len) {
+                // With the `now` option, the clock runs now: after the key, before the store.
+                let clock = if default_clock {
+                    None
+                } else {
+                    Some(self.now()?)
+                };
+                let done = region.read(|bytes| {
+                    let millis = f64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
+                    let key = core::str::from_utf8(bytes.get(8..8 + len)?).ok()?;
+                    let now = match clock {
+                        Some(now) => Ok(now),
+                        None => self.observe(millis),
+                    };
+                    let run = run.take()?;
+                    Some(now.and_then(|now| run(key, now)))
+                });
+                if let Some(done) = done {
+                    return done;
+                }
+            }
+        }
+        let key = self.key(key, arg)?;
+        let now = self.now()?;
+        match run.take() {
+            Some(run) => run(&key, now),
+            None => Err(Failure::type_error("reentrant_call", "internal error").into()),
+        }
+    }
+
+    /// Runs `run` with the checked and encoded key and value of a write, its TTL (from
+    /// `options`) and the time now, read in that order, as `set` and `add` need.
+    ///
+    /// A short ASCII key and a string or JSON value that fit the scratch area are written
+    /// there directly; anything else takes the general path.
+    fn with_entry<R>(
+        &self,
+        key: &JsValue,
+        value: &JsValue,
+        options: Option<Object>,
+        run: impl FnOnce(&str, &[u8], Option<Ttl>, Timestamp) -> Result<R, JsValue>,
+    ) -> Result<R, JsValue> {
+        let cap = self.limits.max_key_bytes.min(FAST_KEY_BYTES);
+        let fast = scratch::reserve(8 + cap, true).and_then(|region| {
+            // `cap` is at most FAST_KEY_BYTES, so the cast is exact.
+            let len = codec::load_key(key, region.addr(), cap as u32, false);
+            usize::try_from(len).ok().map(|len| (region, len))
+        });
+        let Some((mut region, key_len)) = fast else {
+            let (key, value) = self.entry(key, value, "key", "value")?;
+            let ttl = self.ttl_option(options)?;
+            let now = self.now()?;
+            return run(&key, &value, ttl, now);
+        };
+        let value_at = 8 + key_len;
+        let room = codec::room(key_len, &self.limits);
+        let free = region.len() - value_at;
+        // Without a `ttl` option to read and with `Date.now()` as the clock, JavaScript reads
+        // the time right after the value, into the region's first 8 bytes.
+        let clock_in_region = options.is_none() && self.clock.is_none();
+        let loaded = codec::load_value(
+            value,
+            region.addr() + value_at as u32,
+            u32::try_from(free).unwrap_or(u32::MAX),
+            u32::try_from(room).unwrap_or(u32::MAX),
+            if clock_in_region { region.addr() } else { 0 },
+        )?;
+        // Either the value's bytes follow the key in the region, or they are in `owned`.
+        let (value_len, owned) = match usize::try_from(loaded) {
+            Ok(value_len) => (value_len, None),
+            Err(_) => {
+                let prepared = codec::take_pending();
+                let bytes =
+                    codec::encode_prepared(value, &prepared, "value", key_len, &self.limits)?;
+                (0, Some(bytes))
+            }
+        };
+        region.shrink(value_at + value_len);
+        let (checked, millis) = region.read(|bytes| {
+            let key = core::str::from_utf8(bytes.get(8..value_at).unwrap_or(&[])).unwrap_or("");
+            let value_len = owned.as_ref().map_or(value_len, Vec::len);
+            let millis = bytes
+                .get(..8)
+                .and_then(|head| head.try_into().ok())
+                .map(f64::from_le_bytes);
+            (self.limits.check_entry(key, value_len), millis)
+        });
+        checked.map_err(|error| Failure::core("value", &error))?;
+        // The caller's code may run from here (a `ttl` getter, the clock), and may re-enter.
+        let ttl = self.ttl_option(options)?;
+        let now = match millis {
+            Some(millis) if clock_in_region && owned.is_none() => self.observe(millis)?,
+            _ => self.now()?,
+        };
+        region.read(|bytes| {
+            let key = core::str::from_utf8(bytes.get(8..value_at).unwrap_or(&[])).unwrap_or("");
+            let value = match &owned {
+                Some(owned) => owned.as_slice(),
+                None => bytes.get(value_at..value_at + value_len).unwrap_or(&[]),
+            };
+            run(key, value, ttl, now)
+        })
+    }
+
     /// The time now, from the `now` option or `Date.now()`, never earlier than a time
     /// already read.
     fn now(&self) -> Result<Timestamp, JsValue> {
@@ -533,6 +658,11 @@ impl Cache {
                 })?
             }
         };
+        self.observe(millis)
+    }
+
+    /// A clock reading `millis` as the time now, never earlier than a time already read.
+    fn observe(&self, millis: f64) -> Result<Timestamp, JsValue> {
         let now = convert::timestamp(millis)?.max(self.latest.get());
         self.latest.set(now);
         Ok(now)

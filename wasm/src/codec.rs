@@ -79,6 +79,32 @@ extern "C" {
     /// Whether a string has no lone surrogates.
     #[wasm_bindgen(catch, js_name = isWellFormed)]
     fn is_well_formed(text: &JsValue) -> Result<bool, JsValue>;
+
+    /// Gives `js/values.js` the module's memory, for the fast paths below.
+    #[wasm_bindgen(js_name = init)]
+    pub(crate) fn init_fast_paths(memory: &JsValue);
+
+    /// Writes a short ASCII key at `ptr + 8` and returns its length, or -1 for any other key
+    /// (to be read by the general path). With `now`, writes `Date.now()` as an f64 at `ptr`.
+    #[wasm_bindgen(js_name = loadKey)]
+    pub(crate) fn load_key(key: &JsValue, ptr: u32, cap: u32, now: bool) -> i32;
+
+    /// Writes the stored form of the argument `value` at `ptr` (at most `cap` and `room`
+    /// bytes) and returns its length, or -1 if Rust must finish the job with what
+    /// `take_pending` returns. Then, if `now` is not 0, writes `Date.now()` as an f64 there.
+    /// Throws what `encode_value` throws.
+    #[wasm_bindgen(catch, js_name = loadValue)]
+    pub(crate) fn load_value(
+        value: &JsValue,
+        ptr: u32,
+        cap: u32,
+        room: u32,
+        now: u32,
+    ) -> Result<i32, JsValue>;
+
+    /// The value, or its prepared form, that the last `load_value` returning -1 left.
+    #[wasm_bindgen(js_name = takePending)]
+    pub(crate) fn take_pending() -> JsValue;
 }
 
 /// The UTF-8 of a JavaScript string, or `None` if `value` is not a string.
@@ -119,10 +145,34 @@ pub(crate) fn encode(
     key_len: usize,
     limits: &Limits,
 ) -> Result<Vec<u8>, JsValue> {
+    if value.is_string() {
+        return encode_prepared(value, value, arg, key_len, limits);
+    }
+    let prepared = encode_value(value, arg)?;
+    encode_prepared(value, &prepared, arg, key_len, limits)
+}
+
+/// The most value bytes an entry with a key of `key_len` bytes may have.
+pub(crate) fn room(key_len: usize, limits: &Limits) -> usize {
+    usize::try_from(
+        limits
+            .max_entry_bytes
+            .saturating_sub(ENTRY_OVERHEAD + key_len as u64),
+    )
+    .unwrap_or(usize::MAX)
+}
+
+/// [`encode`] of `value` once `encodeValue` has made `prepared` of it (for a string, the
+/// string itself).
+pub(crate) fn encode_prepared(
+    value: &JsValue,
+    prepared: &JsValue,
+    arg: &str,
+    key_len: usize,
+    limits: &Limits,
+) -> Result<Vec<u8>, JsValue> {
     let max = limits.max_entry_bytes;
-    // The most value bytes an entry with this key may have.
-    let room =
-        usize::try_from(max.saturating_sub(ENTRY_OVERHEAD + key_len as u64)).unwrap_or(usize::MAX);
+    let room = room(key_len, limits);
     let too_large = |value_len: usize| {
         Failure::range_error(
             // The core's code for the same refusal.
@@ -144,7 +194,6 @@ pub(crate) fn encode(
     if let Some(text) = string(value, room, too_large, malformed)? {
         return Ok(text.into_bytes());
     }
-    let prepared = encode_value(value, arg)?;
     if prepared.is_string() {
         // JSON.stringify escapes lone surrogates, so JSON text is always well-formed.
         let units = prepared.unchecked_ref::<JsString>().length() as usize;
@@ -158,7 +207,7 @@ pub(crate) fn encode(
         }));
     }
     // `encodeValue` returns either a string (handled above) or the Uint8Array it was given.
-    let array: Uint8Array = prepared.unchecked_into();
+    let array: &Uint8Array = prepared.unchecked_ref();
     let len = array.length() as usize;
     if len.saturating_add(1) > room {
         return Err(too_large(len.saturating_add(1)).into());

@@ -25,6 +25,7 @@ mod codec;
 mod convert;
 mod error;
 mod panic;
+mod scratch;
 mod snapshot;
 mod types;
 

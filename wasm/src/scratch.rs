@@ -1,0 +1,115 @@
+//! A scratch area in WebAssembly memory that JavaScript writes keys and values into directly.
+//!
+//! The hot calls (`get`, `set`, `has`, …) hand the address of a region of this area to
+//! `js/values.js`, which writes the key's (and value's) UTF-8 there; Rust then reads it in
+//! place and passes slices to the store, which makes its own copy. That replaces
+//! wasm-bindgen's generic string transfer (a type check, a length, a fresh allocation and a
+//! copy in JavaScript, then another copy in Rust) with one copy.
+//!
+//! Regions are taken like a stack: a call reserves its region on top and releases it when it
+//! returns. A call that runs the caller's code (a getter, the `now` clock) while it holds a
+//! region may be re-entered; the inner call reserves above the outer one, or, if the area is
+//! full, takes the general path, so nothing the outer call wrote is overwritten.
+
+use core::cell::RefCell;
+
+/// Bytes in the area. Larger keys and values take the general path.
+const SIZE: usize = 64 * 1024;
+
+/// The area and the start of its free part.
+struct Area {
+    buf: Box<[u8]>,
+    top: usize,
+}
+
+thread_local! {
+    static AREA: RefCell<Option<Area>> = const { RefCell::new(None) };
+}
+
+/// A reserved region: `len` bytes at `start` in the area, released on drop.
+pub(crate) struct Region {
+    start: usize,
+    len: usize,
+    addr: u32,
+}
+
+/// Reserves a region of at least `min` bytes: all of the free part of the area if `rest`,
+/// else exactly `min`. `None` if there is not enough room.
+pub(crate) fn reserve(min: usize, rest: bool) -> Option<Region> {
+    AREA.with(|area| {
+        // Busy only if JavaScript re-entered while a region was being read (see `read`): then
+        // the caller takes the general path.
+        let mut area = area.try_borrow_mut().ok()?;
+        let area = area.get_or_insert_with(|| Area {
+            buf: vec![0; SIZE].into_boxed_slice(),
+            top: 0,
+        });
+        let free = SIZE - area.top;
+        if free < min {
+            return None;
+        }
+        let len = if rest { free } else { min };
+        // The address as JavaScript sees it: an offset into the module's memory.
+        let base = area.buf.as_mut_ptr() as usize;
+        let addr = u32::try_from(base + area.top).ok()?;
+        let region = Region {
+            start: area.top,
+            len,
+            addr,
+        };
+        area.top += len;
+        Some(region)
+    })
+}
+
+impl Region {
+    /// The region's address in WebAssembly memory.
+    pub(crate) fn addr(&self) -> u32 {
+        self.addr
+    }
+
+    /// The region's length.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Gives back all but the first `len` bytes (before running code that may re-enter).
+    pub(crate) fn shrink(&mut self, len: usize) {
+        if len < self.len {
+            self.len = len;
+            self.set_top(self.start + len);
+        }
+    }
+
+    /// Runs `read` on the region's bytes. The caller's JavaScript must not run inside `read`
+    /// (should it anyway, through an error's setter say, a re-entering call finds the area
+    /// busy and takes the general path).
+    pub(crate) fn read<R>(&self, read: impl FnOnce(&[u8]) -> R) -> R {
+        AREA.with_borrow(|area| {
+            let bytes = area
+                .as_ref()
+                .and_then(|area| area.buf.get(self.start..self.start + self.len))
+                .unwrap_or(&[]);
+            read(bytes)
+        })
+    }
+}
+
+impl Region {
+    /// Moves the start of the free part of the area.
+    fn set_top(&self, top: usize) {
+        AREA.with(|area| {
+            if let Ok(mut area) = area.try_borrow_mut()
+                && let Some(area) = area.as_mut()
+            {
+                area.top = top;
+            }
+        });
+    }
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        self.set_top(self.start);
+    }
+}
