@@ -104,7 +104,26 @@ for (const { target, dir } of targets) {
   sizes[dir] = { raw: bytes.length, gzip: zlib.gzipSync(bytes, { level: 9 }).length };
 }
 
-// 3. Node: the nodejs target is CommonJS, but wasm-bindgen copies our JS snippet as written
+// 3. Install the JavaScript wrappers of the hot methods (`installFastPaths` in js/values.js):
+// one line appended to the file that defines the class in each target, importing the
+// snippet that file already imports.
+const classFiles = { node: `${crateName}.js`, web: `${crateName}.js`, bundler: `${crateName}_bg.js` };
+for (const { dir } of targets) {
+  const file = path.join(pkgDir, dir, classFiles[dir]);
+  const glue = fs.readFileSync(file, 'utf8');
+  const snippet = glue.match(/["'`](\.\/snippets\/[^"'`]+\/js\/values\.js)["'`]/);
+  if (!snippet || !/^(export )?class Cache \{/m.test(glue) || !glue.includes('__fastGet(')) {
+    throw new Error(`${file}: expected class Cache with __fastGet and an import of js/values.js`);
+  }
+  const install =
+    dir === 'node'
+      ? `require(${JSON.stringify(snippet[1])}).installFastPaths(Cache);\n`
+      : `import { installFastPaths as __chatcacheInstallFastPaths } from ${JSON.stringify(snippet[1])};\n` +
+        `__chatcacheInstallFastPaths(Cache);\n`;
+  fs.writeFileSync(file, `${glue}\n${install}`);
+}
+
+// 4. Node: the nodejs target is CommonJS, but wasm-bindgen copies our JS snippet as written
 // (an ES module). Rewrite the snippet's `export function` declarations into CommonJS exports.
 for (const file of walk(path.join(pkgDir, 'node', 'snippets'))) {
   if (!file.endsWith('.js')) continue;
@@ -130,7 +149,7 @@ fs.writeFileSync(
   `export * from './${crateName}.js';\n`,
 );
 
-// 4. package.json and README.
+// 5. package.json and README.
 const manifest = {
   name: 'chatcache',
   version: crate.version,

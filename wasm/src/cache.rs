@@ -12,6 +12,30 @@ use crate::error::{Failure, INVALID_KEY, INVALID_TYPE, describe};
 use crate::scratch;
 use crate::snapshot;
 
+/// What a fast path (`Cache::fast_get`, …) returns to ask for the general path.
+const FAST_SLOW: i32 = -1;
+/// What `Cache::fast_get` returns for a miss.
+const FAST_MISS: i32 = 0;
+
+/// Writes the location of `bytes` (the stored value or the part of it to decode) into the
+/// direct area's header and returns how JavaScript decodes them: 1, a string; 2, a
+/// `Uint8Array` (a copy); 3, JSON text (or, if it does not parse, the whole stored value as
+/// a `Uint8Array`: the byte before them is the tag). See `codec::decode`, which this mirrors.
+fn locate(header: &mut [u8], stored: &[u8]) -> i32 {
+    let (kind, part) = match codec::classify(stored) {
+        codec::Stored::Text(text) => (1, text.as_bytes()),
+        codec::Stored::Bytes(bytes) => (2, bytes),
+        codec::Stored::Json(text) => (3, text.as_bytes()),
+    };
+    let addr = u32::try_from(part.as_ptr() as usize).unwrap_or(0);
+    let len = u32::try_from(part.len()).unwrap_or(0);
+    if let Some(header) = header.get_mut(..8) {
+        header[..4].copy_from_slice(&addr.to_le_bytes());
+        header[4..].copy_from_slice(&len.to_le_bytes());
+    }
+    kind
+}
+
 /// The longest key (in bytes) the fast path takes; longer ones take the general path.
 const FAST_KEY_BYTES: usize = 1024;
 
@@ -76,7 +100,7 @@ impl Cache {
         #[wasm_bindgen(unchecked_optional_param_type = "CacheOptions")] options: Option<Object>,
     ) -> Result<Cache, JsValue> {
         crate::panic::install_hook();
-        codec::init_fast_paths(&wasm_bindgen::memory());
+        codec::init_fast_paths(&wasm_bindgen::memory(), scratch::direct_addr());
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
         let Options {
             limits,
@@ -315,6 +339,55 @@ impl Cache {
         Ok(removed)
     }
 
+    /// Fast path of `get` for the JavaScript wrapper (`installFastPaths` in `js/values.js`,
+    /// which removes this method from the prototype): the key is the `key_len` bytes after
+    /// the direct area's header, `now` is `Date.now()`. Returns [`FAST_MISS`], a [`Kind`] with
+    /// the value's location in the header, or [`FAST_SLOW`] for the general path (a `now`
+    /// option, a key the limits refuse, a busy store), having changed nothing.
+    #[wasm_bindgen(js_name = __fastGet, skip_typescript)]
+    pub fn fast_get(&self, key_len: u32, now: f64) -> i32 {
+        self.fast(key_len, now, |key, now, header, _| {
+            let mut store = self.store.try_borrow_mut().ok()?;
+            let found = store.get(key, now).ok()?;
+            Some(found.map_or(FAST_MISS, |bytes| locate(header, bytes)))
+        })
+    }
+
+    /// Fast path of `has`, as [`Cache::fast_get`]: 0 or 1, or [`FAST_SLOW`].
+    #[wasm_bindgen(js_name = __fastHas, skip_typescript)]
+    pub fn fast_has(&self, key_len: u32, now: f64) -> i32 {
+        self.fast(key_len, now, |key, now, _, _| {
+            let store = self.store.try_borrow().ok()?;
+            store.contains(key, now).ok().map(i32::from)
+        })
+    }
+
+    /// Fast path of `delete`, as [`Cache::fast_get`]: 0 or 1, or [`FAST_SLOW`].
+    #[wasm_bindgen(js_name = __fastDelete, skip_typescript)]
+    pub fn fast_delete(&self, key_len: u32, now: f64) -> i32 {
+        self.fast(key_len, now, |key, now, _, _| {
+            let mut store = self.store.try_borrow_mut().ok()?;
+            store.delete(key, now).ok().map(i32::from)
+        })
+    }
+
+    /// Fast path of `set` without options, as [`Cache::fast_get`]: the stored bytes of the
+    /// value (`value_len` of them) follow the key. 0, or [`FAST_SLOW`].
+    #[wasm_bindgen(js_name = __fastSet, skip_typescript)]
+    pub fn fast_set(&self, key_len: u32, value_len: u32, now: f64) -> i32 {
+        self.fast_write(key_len, value_len, now, |store, key, value, ttl, now| {
+            store.set(key, value, ttl, now).ok().map(|()| 0)
+        })
+    }
+
+    /// Fast path of `add` without options, as [`Cache::fast_set`]: 0 or 1, or [`FAST_SLOW`].
+    #[wasm_bindgen(js_name = __fastAdd, skip_typescript)]
+    pub fn fast_add(&self, key_len: u32, value_len: u32, now: f64) -> i32 {
+        self.fast_write(key_len, value_len, now, |store, key, value, ttl, now| {
+            store.add(key, value, ttl, now).ok().map(i32::from)
+        })
+    }
+
     /// Removes every entry. Counters in `stats()` are kept.
     pub fn clear(&self) -> Result<(), JsValue> {
         self.store()?.clear();
@@ -515,6 +588,49 @@ impl Cache {
                 "reentrant_call",
                 "the cache was called while it was busy with another call",
             )
+        })
+    }
+
+    /// The common part of the fast paths: the key from the direct area, checked, and the time.
+    fn fast(
+        &self,
+        key_len: u32,
+        now: f64,
+        run: impl FnOnce(&str, Timestamp, &mut [u8], &[u8]) -> Option<i32>,
+    ) -> i32 {
+        if self.clock.is_some() {
+            return FAST_SLOW;
+        }
+        let Ok(now) = self.observe(now) else {
+            return FAST_SLOW;
+        };
+        scratch::with_direct(FAST_SLOW, |header, rest| {
+            if rest.len() < key_len as usize {
+                return FAST_SLOW;
+            }
+            let (key, after) = rest.split_at(key_len as usize);
+            core::str::from_utf8(key)
+                .ok()
+                .filter(|key| self.limits.check_key(key).is_ok())
+                .and_then(|key| run(key, now, header, after))
+                .unwrap_or(FAST_SLOW)
+        })
+    }
+
+    /// The common part of `fast_set` and `fast_add`: key and value from the direct area,
+    /// checked, the default TTL and the time.
+    fn fast_write(
+        &self,
+        key_len: u32,
+        value_len: u32,
+        now: f64,
+        run: impl FnOnce(&mut Store, &str, &[u8], Option<Ttl>, Timestamp) -> Option<i32>,
+    ) -> i32 {
+        self.fast(key_len, now, |key, now, _, after| {
+            let value = after.get(..value_len as usize)?;
+            self.limits.check_entry(key, value.len()).ok()?;
+            let mut store = self.store.try_borrow_mut().ok()?;
+            run(&mut store, key, value, self.default_ttl, now)
         })
     }
 

@@ -113,3 +113,38 @@ impl Drop for Region {
         self.set_top(self.start);
     }
 }
+
+/// Bytes in the direct area.
+pub(crate) const DIRECT_SIZE: usize = 64 * 1024;
+
+thread_local! {
+    static DIRECT: RefCell<Option<Box<[u8]>>> = const { RefCell::new(None) };
+}
+
+/// The address of the direct area: a second scratch area that the JavaScript wrappers of the
+/// hot methods (see `installFastPaths` in `js/values.js`) fill *before* they call into the
+/// module, when no code of the caller can run between filling and reading it. Its first 8
+/// bytes return a location (address and length, little-endian `u32`s) to JavaScript.
+pub(crate) fn direct_addr() -> u32 {
+    DIRECT.with_borrow_mut(|area| {
+        let area = area.get_or_insert_with(|| vec![0; DIRECT_SIZE].into_boxed_slice());
+        u32::try_from(area.as_mut_ptr() as usize).unwrap_or(0)
+    })
+}
+
+/// Runs `run` on the direct area split into its 8-byte header and the rest, or returns
+/// `busy` if it is in use (only if JavaScript re-entered during `run`) or not allocated.
+pub(crate) fn with_direct<R>(busy: R, run: impl FnOnce(&mut [u8], &[u8]) -> R) -> R {
+    DIRECT.with(|area| {
+        let Ok(mut area) = area.try_borrow_mut() else {
+            return busy;
+        };
+        match area.as_mut() {
+            Some(area) if area.len() > 8 => {
+                let (header, rest) = area.split_at_mut(8);
+                run(header, rest)
+            }
+            _ => busy,
+        }
+    })
+}

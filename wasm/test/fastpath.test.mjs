@@ -161,4 +161,75 @@ describe('fast paths', () => {
     cache.set('s', [shared, shared, { shared }]);
     assert.deepEqual(cache.get('s'), [shared, shared, { shared }]);
   });
+
+  it('keep the prototype as declared: no fast-path helpers, same arities', () => {
+    const names = Object.getOwnPropertyNames(Cache.prototype);
+    assert.deepEqual(names.filter((name) => name.startsWith('__fast')), []);
+    for (const [name, length] of [['get', 1], ['has', 1], ['delete', 1], ['set', 3], ['add', 3]]) {
+      assert.equal(typeof Cache.prototype[name], 'function', name);
+      assert.equal(Cache.prototype[name].length, length, name);
+      assert.equal(Object.getOwnPropertyDescriptor(Cache.prototype, name).enumerable, false, name);
+    }
+  });
+
+  it('decode every stored form like the general path', () => {
+    const cache = new Cache();
+    cache.set('bom', '\ufeffx');
+    assert.equal(cache.get('bom'), '\ufeffx');
+    cache.set('empty', '');
+    assert.equal(cache.get('empty'), '');
+    cache.set('bytes', new Uint8Array(0));
+    assert.deepEqual(cache.get('bytes'), new Uint8Array(0));
+    const bad = [0xfe, 0x7b, 0x62];
+    const foreign = [0x80, 0x00];
+    const badUtf8Json = [0xfe, 0xc0];
+    cache.load({
+      version: 1,
+      entries: [
+        { key: 'bad-json', value: new Uint8Array(bad), expiresAt: null },
+        { key: 'foreign', value: new Uint8Array(foreign), expiresAt: null },
+        { key: 'bad-utf8-json', value: new Uint8Array(badUtf8Json), expiresAt: null },
+      ],
+    });
+    assert.deepEqual(cache.get('bad-json'), new Uint8Array(bad));
+    assert.deepEqual(cache.get('foreign'), new Uint8Array(foreign));
+    assert.deepEqual(cache.get('bad-utf8-json'), new Uint8Array(badUtf8Json));
+    assert.equal(Object.getPrototypeOf(cache.get('foreign')), Uint8Array.prototype);
+  });
+
+  it('count hits, misses and writes as the general path does', () => {
+    const cache = new Cache();
+    assert.equal(cache.get('a'), undefined);
+    cache.set('a', '1');
+    assert.equal(cache.add('a', '2'), false);
+    assert.equal(cache.add('b', '2'), true);
+    assert.equal(cache.get('a'), '1');
+    assert.equal(cache.has('b'), true);
+    assert.equal(cache.delete('b'), true);
+    assert.equal(cache.delete('b'), false);
+    const { hits, misses, inserts, deletes } = cache.stats();
+    assert.deepEqual({ hits, misses, inserts, deletes }, { hits: 1, misses: 1, inserts: 2, deletes: 1 });
+  });
+
+  it('use the default ttl and the clock option', () => {
+    let time = 0;
+    const timed = new Cache({ now: () => time, defaultTtl: 10 });
+    timed.set('k', 'v');
+    time = 9;
+    assert.equal(timed.get('k'), 'v');
+    time = 10;
+    assert.equal(timed.get('k'), undefined);
+    const real = new Cache({ defaultTtl: 60_000 });
+    real.set('k', 'v');
+    assert.ok(real.ttl('k') <= 60_000 && real.ttl('k') > 59_000);
+  });
+
+  it('throw after free', () => {
+    const cache = new Cache();
+    cache.set('k', 'v');
+    cache.free();
+    for (const call of [() => cache.get('k'), () => cache.set('k', 'v'), () => cache.has('k')]) {
+      assert.throws(call, Error);
+    }
+  });
 });
