@@ -209,6 +209,10 @@ let view = new DataView(new ArrayBuffer(0));
 let pending;
 
 const encoder = new TextEncoder();
+// Built-ins the fast paths call, taken now, so that a later patch of them cannot run code
+// between filling the direct area and the module reading it (see `installFastPaths`).
+const stringIsWellFormed = String.prototype.isWellFormed;
+const apply = Reflect.apply;
 /** Strings up to this many code units are copied by hand, longer ones with `encodeInto`
  * (measured in Node 20: the loop is faster up to about 30 ASCII characters). */
 const SHORT = 32;
@@ -278,7 +282,9 @@ function writeText(text, at, cap, check) {
     if (i === n) return n;
   }
   if (n * 3 > cap) return -1;
-  if (check && (typeof text.isWellFormed !== 'function' || !text.isWellFormed())) return -1;
+  if (check && (stringIsWellFormed === undefined || !apply(stringIsWellFormed, text, []))) {
+    return -1;
+  }
   const { read, written } = encoder.encodeInto(text, m.subarray(at, at + cap));
   return read === n ? written : -1;
 }
@@ -371,54 +377,70 @@ export function installFastPaths(Cache) {
     if (n < 0) return -1;
     return writeText(value, direct + 8 + n, DIRECT_SIZE - 8 - n, true);
   };
+  // Each wrapper reads the clock first, then fills the direct area, then calls the module.
+  // Should anything in between re-enter a wrapper after all (a patched built-in), `epoch`
+  // has moved on, the area may hold the inner call's key, and the general path runs.
+  let epoch = 0;
   const wrappers = {
     get(key) {
       if (direct !== 0) {
+        const now = Date.now();
+        const mine = ++epoch;
         const n = writeKey(key, direct + 8, DIRECT_KEY);
-        if (n > 0) {
-          const kind = fastGet.call(this, n, Date.now());
+        if (n > 0 && epoch === mine) {
+          const kind = apply(fastGet, this, [n, now]);
           if (kind === 0) return undefined;
           if (kind > 0) return located(kind);
         }
       }
-      return general.get.call(this, key);
+      return apply(general.get, this, [key]);
     },
     has(key) {
       if (direct !== 0) {
+        const now = Date.now();
+        const mine = ++epoch;
         const n = writeKey(key, direct + 8, DIRECT_KEY);
-        if (n > 0) {
-          const found = fastHas.call(this, n, Date.now());
+        if (n > 0 && epoch === mine) {
+          const found = apply(fastHas, this, [n, now]);
           if (found >= 0) return found === 1;
         }
       }
-      return general.has.call(this, key);
+      return apply(general.has, this, [key]);
     },
     delete(key) {
       if (direct !== 0) {
+        const now = Date.now();
+        const mine = ++epoch;
         const n = writeKey(key, direct + 8, DIRECT_KEY);
-        if (n > 0) {
-          const removed = fastDelete.call(this, n, Date.now());
+        if (n > 0 && epoch === mine) {
+          const removed = apply(fastDelete, this, [n, now]);
           if (removed >= 0) return removed === 1;
         }
       }
-      return general.delete.call(this, key);
+      return apply(general.delete, this, [key]);
     },
     set(key, value, options) {
       if (direct !== 0 && options === undefined && typeof value === 'string') {
+        const now = Date.now();
+        const mine = ++epoch;
         const m = entry(key, value);
-        if (m >= 0 && fastSet.call(this, key.length, m, Date.now()) === 0) return undefined;
+        if (m >= 0 && epoch === mine && apply(fastSet, this, [key.length, m, now]) === 0) {
+          return undefined;
+        }
       }
-      return general.set.call(this, key, value, options);
+      return apply(general.set, this, [key, value, options]);
     },
     add(key, value, options) {
       if (direct !== 0 && options === undefined && typeof value === 'string') {
+        const now = Date.now();
+        const mine = ++epoch;
         const m = entry(key, value);
-        if (m >= 0) {
-          const added = fastAdd.call(this, key.length, m, Date.now());
+        if (m >= 0 && epoch === mine) {
+          const added = apply(fastAdd, this, [key.length, m, now]);
           if (added >= 0) return added === 1;
         }
       }
-      return general.add.call(this, key, value, options);
+      return apply(general.add, this, [key, value, options]);
     },
   };
   for (const name of Object.keys(wrappers)) proto[name] = wrappers[name];

@@ -232,4 +232,39 @@ describe('fast paths', () => {
       assert.throws(call, Error);
     }
   });
+
+  it('stay correct when a patched Date.now re-enters the cache', () => {
+    const cache = new Cache();
+    cache.set('outer-key', 'outer value');
+    cache.set('inner-key-that-is-longer', 'inner value');
+    const realNow = Date.now;
+    let reenter = 0;
+    Date.now = () => {
+      if (reenter > 0) {
+        reenter--;
+        assert.equal(cache.get('inner-key-that-is-longer'), 'inner value');
+        cache.set('inner-key-that-is-longer', 'inner value');
+        assert.equal(cache.has('inner-key-that-is-longer'), true);
+      }
+      return realNow();
+    };
+    try {
+      for (const [call, expected] of [
+        [() => cache.get('outer-key'), 'outer value'],
+        [() => cache.has('outer-key'), true],
+        [() => cache.set('outer-key', 'again'), undefined],
+        [() => cache.get('outer-key'), 'again'],
+        [() => cache.add('outer-2', 'two'), true],
+        [() => cache.get('outer-2'), 'two'],
+        [() => cache.delete('outer-2'), true],
+      ]) {
+        reenter = 1;
+        assert.equal(call(), expected);
+      }
+    } finally {
+      Date.now = realNow;
+    }
+    assert.equal(cache.get('inner-key-that-is-longer'), 'inner value');
+    assert.equal(cache.size, 2);
+  });
 });
