@@ -341,9 +341,9 @@ impl Cache {
 
     /// Fast path of `get` for the JavaScript wrapper (`installFastPaths` in `js/values.js`,
     /// which removes this method from the prototype): the key is the `key_len` bytes after
-    /// the direct area's header, `now` is `Date.now()`. Returns [`FAST_MISS`], a [`Kind`] with
-    /// the value's location in the header, or [`FAST_SLOW`] for the general path (a `now`
-    /// option, a key the limits refuse, a busy store), having changed nothing.
+    /// the direct area's header, `now` is `Date.now()`. Returns `FAST_MISS` (0), the value's kind
+    /// tag with its location written to the header, or `FAST_SLOW` (-1) for the general path (a
+    /// `now` option, a key the limits refuse, a busy store), having changed nothing.
     #[wasm_bindgen(js_name = __fastGet, skip_typescript)]
     pub fn fast_get(&self, key_len: u32, now: f64) -> i32 {
         self.fast(key_len, now, |key, now, header, _| {
@@ -353,7 +353,7 @@ impl Cache {
         })
     }
 
-    /// Fast path of `has`, as [`Cache::fast_get`]: 0 or 1, or [`FAST_SLOW`].
+    /// Fast path of `has`, as [`Cache::fast_get`]: 0 or 1, or `FAST_SLOW`.
     #[wasm_bindgen(js_name = __fastHas, skip_typescript)]
     pub fn fast_has(&self, key_len: u32, now: f64) -> i32 {
         self.fast(key_len, now, |key, now, _, _| {
@@ -362,7 +362,7 @@ impl Cache {
         })
     }
 
-    /// Fast path of `delete`, as [`Cache::fast_get`]: 0 or 1, or [`FAST_SLOW`].
+    /// Fast path of `delete`, as [`Cache::fast_get`]: 0 or 1, or `FAST_SLOW`.
     #[wasm_bindgen(js_name = __fastDelete, skip_typescript)]
     pub fn fast_delete(&self, key_len: u32, now: f64) -> i32 {
         self.fast(key_len, now, |key, now, _, _| {
@@ -372,7 +372,7 @@ impl Cache {
     }
 
     /// Fast path of `set` without options, as [`Cache::fast_get`]: the stored bytes of the
-    /// value (`value_len` of them) follow the key. 0, or [`FAST_SLOW`].
+    /// value (`value_len` of them) follow the key. 0, or `FAST_SLOW`.
     #[wasm_bindgen(js_name = __fastSet, skip_typescript)]
     pub fn fast_set(&self, key_len: u32, value_len: u32, now: f64) -> i32 {
         self.fast_write(key_len, value_len, now, |store, key, value, ttl, now| {
@@ -380,7 +380,7 @@ impl Cache {
         })
     }
 
-    /// Fast path of `add` without options, as [`Cache::fast_set`]: 0 or 1, or [`FAST_SLOW`].
+    /// Fast path of `add` without options, as [`Cache::fast_set`]: 0 or 1, or `FAST_SLOW`.
     #[wasm_bindgen(js_name = __fastAdd, skip_typescript)]
     pub fn fast_add(&self, key_len: u32, value_len: u32, now: f64) -> i32 {
         self.fast_write(key_len, value_len, now, |store, key, value, ttl, now| {
