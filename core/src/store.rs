@@ -58,12 +58,6 @@ pub struct Store {
     counters: Stats,
 }
 
-/// What [`Store::write`] did.
-enum Written {
-    Inserted,
-    Updated,
-}
-
 impl Store {
     /// An empty store with the given limits and a fixed hash seed.
     ///
@@ -176,7 +170,7 @@ impl Store {
         let now = self.advance(now);
         self.reclaim_expired(now, RECLAIM_PER_CALL);
         let deadline = deadline_after(now, ttl);
-        self.write(key, value, deadline, weight, now);
+        self.write(self.hash(key.as_bytes()), key, value, deadline, weight, now);
         Ok(())
     }
 
@@ -191,11 +185,12 @@ impl Store {
         let weight = self.limits.check_entry(key, value.len())?;
         let now = self.advance(now);
         self.reclaim_expired(now, RECLAIM_PER_CALL);
-        if self.find_live(key, now).is_some() {
+        let hash = self.hash(key.as_bytes());
+        if self.find_live_hashed(hash, key, now).is_some() {
             return Ok(false);
         }
         let deadline = deadline_after(now, ttl);
-        self.write(key, value, deadline, weight, now);
+        self.write(hash, key, value, deadline, weight, now);
         Ok(true)
     }
 
@@ -204,13 +199,14 @@ impl Store {
         self.limits.check_key(key)?;
         let now = self.advance(now);
         self.reclaim_expired(now, RECLAIM_PER_CALL);
-        match self.find(key) {
+        let hash = self.hash(key.as_bytes());
+        match self.find_hashed(hash, key) {
             Some(index) if self.slab.slot(index).is_expired(now) => {
                 self.remove_expired(index);
                 Ok(false)
             }
             Some(index) => {
-                self.remove(index);
+                self.remove_hashed(index, hash);
                 self.counters.deletes += 1;
                 Ok(true)
             }
@@ -268,10 +264,23 @@ impl Store {
     /// ```
     pub fn incr(&mut self, key: &str, by: i64, now: Timestamp) -> Result<i64, Error> {
         self.limits.check_key(key)?;
+        self.increment(key, by, now)
+    }
+
+    /// Subtracts `by` from the integer under `key`; see [`incr`](Self::incr).
+    pub fn decr(&mut self, key: &str, by: i64, now: Timestamp) -> Result<i64, Error> {
+        self.limits.check_key(key)?;
+        let by = by.checked_neg().ok_or(Error::Overflow)?;
+        self.increment(key, by, now)
+    }
+
+    /// [`incr`](Self::incr) once the key has been checked.
+    fn increment(&mut self, key: &str, by: i64, now: Timestamp) -> Result<i64, Error> {
         // Read at the effective time without recording it: a refused call changes nothing,
         // not even the store's notion of the latest time.
         let now = self.effective(now);
-        let existing = self.find_live(key, now);
+        let hash = self.hash(key.as_bytes());
+        let existing = self.find_live_hashed(hash, key, now);
         let current = match existing {
             Some(index) => {
                 parse_integer(self.slab.slot(index).value()).ok_or(Error::NotAnInteger)?
@@ -291,17 +300,10 @@ impl Store {
                 self.counters.updates += 1;
             }
             None => {
-                self.write(key, text.as_bytes(), NO_DEADLINE, weight, now);
+                self.write(hash, key, text.as_bytes(), NO_DEADLINE, weight, now);
             }
         }
         Ok(result)
-    }
-
-    /// Subtracts `by` from the integer under `key`; see [`incr`](Self::incr).
-    pub fn decr(&mut self, key: &str, by: i64, now: Timestamp) -> Result<i64, Error> {
-        self.limits.check_key(key)?;
-        let by = by.checked_neg().ok_or(Error::Overflow)?;
-        self.incr(key, by, now)
     }
 
     /// Removes every entry (not counted as deletes) and forgets the ghost history.
@@ -378,7 +380,8 @@ impl Store {
                 summary.expired += 1;
                 continue;
             }
-            self.write(&entry.key, &entry.value, deadline, weight, now);
+            let hash = self.hash(entry.key.as_bytes());
+            self.write(hash, &entry.key, &entry.value, deadline, weight, now);
             summary.imported += 1;
         }
         Ok(summary)
@@ -417,33 +420,41 @@ impl Store {
     }
 
     fn find(&self, key: &str) -> Option<u32> {
+        self.find_hashed(self.hash(key.as_bytes()), key)
+    }
+
+    /// [`find`](Self::find) for a caller that needs the key's hash again afterwards.
+    fn find_hashed(&self, hash: u64, key: &str) -> Option<u32> {
         let slab = &self.slab;
         self.index
-            .find(self.hash(key.as_bytes()), |&index| {
+            .find(hash, |&index| {
                 slab.slot(index).key_bytes() == key.as_bytes()
             })
             .copied()
     }
 
     fn find_live(&self, key: &str, now: u64) -> Option<u32> {
-        self.find(key)
+        self.find_live_hashed(self.hash(key.as_bytes()), key, now)
+    }
+
+    fn find_live_hashed(&self, hash: u64, key: &str, now: u64) -> Option<u32> {
+        self.find_hashed(hash, key)
             .filter(|&index| !self.slab.slot(index).is_expired(now))
     }
 
-    /// Stores a checked entry: updates a live one in place, replaces an expired one, or
-    /// inserts after making room.
-    fn write(&mut self, key: &str, value: &[u8], deadline: u64, weight: u64, now: u64) -> Written {
-        match self.find(key) {
+    /// Stores a checked entry whose key hashes to `hash`: updates a live one in place,
+    /// replaces an expired one, or inserts after making room.
+    fn write(&mut self, hash: u64, key: &str, value: &[u8], deadline: u64, weight: u64, now: u64) {
+        match self.find_hashed(hash, key) {
             Some(index) if !self.slab.slot(index).is_expired(now) => {
                 self.update(index, key, value, deadline, weight, now);
                 self.counters.updates += 1;
-                return Written::Updated;
+                return;
             }
             Some(index) => self.remove_expired(index),
             None => {}
         }
         self.make_room(weight, 1, now);
-        let hash = self.hash(key.as_bytes());
         let key_len =
             u16::try_from(key.len()).expect("Limits::validate caps max_key_bytes at u16::MAX");
         let index =
@@ -464,7 +475,6 @@ impl Store {
         self.len += 1;
         self.weight += weight;
         self.counters.inserts += 1;
-        Written::Inserted
     }
 
     /// Replaces the value and deadline of a live entry. An entry that grows is moved to the
@@ -555,12 +565,12 @@ impl Store {
                     self.slab.push_head(Queue::Main, tail);
                 }
                 _ => {
+                    let hash = self.hash(self.slab.slot(tail).key_bytes());
                     if queue == Queue::Small {
-                        let fingerprint = self.hash(self.slab.slot(tail).key_bytes());
                         let capacity = self.len.max(16).min(self.limits.max_entries);
-                        self.ghost.insert(fingerprint, capacity);
+                        self.ghost.insert(hash, capacity);
                     }
-                    self.remove(tail);
+                    self.remove_hashed(tail, hash);
                     self.counters.evictions_capacity += 1;
                     return true;
                 }
@@ -590,7 +600,11 @@ impl Store {
 
     /// Removes a held entry from every structure and frees its slot.
     fn remove(&mut self, index: u32) {
-        let hash = self.hash(self.slab.slot(index).key_bytes());
+        self.remove_hashed(index, self.hash(self.slab.slot(index).key_bytes()));
+    }
+
+    /// [`remove`](Self::remove) when the caller already hashed the entry's key.
+    fn remove_hashed(&mut self, index: u32, hash: u64) {
         match self.index.find_entry(hash, |&i| i == index) {
             Ok(entry) => {
                 entry.remove();
