@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chatcache_core::KeyTtl;
+use chatcache_core::{KeyTtl, Ttl};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -312,6 +312,12 @@ pub trait CacheExt: Cache {
 }
 
 impl<C: Cache + ?Sized> CacheExt for C {}
+
+/// An `expiry` argument of [`Cache`] as the core's [`Ttl`] (zero and too-long expiries are
+/// rejected with the core's error), shared by both backends.
+pub(crate) fn to_ttl(expiry: Option<Duration>) -> Result<Option<Ttl>, CacheError> {
+    Ok(expiry.map(Ttl::try_from).transpose()?)
+}
 
 fn decode_json<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, CacheError> {
     serde_json::from_slice(bytes).map_err(|e| CacheError::Decode {

@@ -8,9 +8,9 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use chatcache_core::{KeyTtl, Limits, Stats, Store, Timestamp, Ttl};
+use chatcache_core::{KeyTtl, Limits, Stats, Store, Timestamp};
 
-use crate::cache::{BackendKind, Cache, CacheStats, Health, MemoryStats};
+use crate::cache::{BackendKind, Cache, CacheStats, Health, MemoryStats, to_ttl};
 use crate::clock::{Clock, SystemClock};
 use crate::error::CacheError;
 
@@ -375,10 +375,6 @@ fn spawn_janitor(
             backend: BackendKind::Memory,
             reason: format!("cannot start the janitor thread: {e}"),
         })
-}
-
-fn to_ttl(expiry: Option<Duration>) -> Result<Option<Ttl>, CacheError> {
-    Ok(expiry.map(Ttl::try_from).transpose()?)
 }
 
 #[async_trait]

@@ -11,7 +11,7 @@ use chatcache_core::{KeyTtl, Limits, Ttl};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{ErrorKind, FromRedisValue, RedisError, RedisResult, ServerErrorKind};
 
-use crate::cache::{BackendKind, Cache, CacheStats, Health, RedisServerStats};
+use crate::cache::{BackendKind, Cache, CacheStats, Health, RedisServerStats, to_ttl};
 use crate::config::{CacheConfig, Namespace, RedisUrl};
 use crate::error::{CacheError, ConfigError};
 
@@ -277,10 +277,6 @@ fn px(ttl: Option<Ttl>, cmd: &mut redis::Cmd) {
     if let Some(ttl) = ttl {
         cmd.arg("PX").arg(ttl.as_millis());
     }
-}
-
-fn to_ttl(expiry: Option<Duration>) -> Result<Option<Ttl>, CacheError> {
-    Ok(expiry.map(Ttl::try_from).transpose()?)
 }
 
 /// Turns a redis-rs error into a [`CacheError`], scrubbing the password from any text.
