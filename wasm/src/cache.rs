@@ -1,6 +1,6 @@
 //! The `Cache` class.
 
-use core::cell::{Cell, RefCell, RefMut};
+use core::cell::{RefCell, RefMut};
 
 use chatcache_core::{KeyTtl, Limits, Store, Timestamp, Ttl};
 use js_sys::{Array, Function, Object, Reflect};
@@ -78,12 +78,9 @@ pub struct Cache {
     limits: Limits,
     /// The TTL of writes that do not give one.
     default_ttl: Option<Ttl>,
-    /// The `now` option, or `None` for `Date.now()`.
+    /// The `now` option, or `None` for `Date.now()`. A clock that steps back needs no care
+    /// here: the store keeps the latest time it has seen, reads included.
     clock: Option<Function>,
-    /// The latest time read. The store keeps its own high-water mark, but only calls that
-    /// take `&mut self` can advance it; keeping one here too means a clock that steps back
-    /// cannot make a read-only call (`has`, `ttl`) see an expired entry as live again.
-    latest: Cell<Timestamp>,
 }
 
 #[wasm_bindgen]
@@ -114,7 +111,6 @@ impl Cache {
             limits,
             default_ttl,
             clock,
-            latest: Cell::new(Timestamp::ZERO),
         })
     }
 
@@ -601,7 +597,7 @@ impl Cache {
         if self.clock.is_some() {
             return FAST_SLOW;
         }
-        let Ok(now) = self.observe(now) else {
+        let Ok(now) = convert::timestamp(now) else {
             return FAST_SLOW;
         };
         scratch::with_direct(FAST_SLOW, |header, rest| {
@@ -664,7 +660,7 @@ impl Cache {
                     let key = core::str::from_utf8(bytes.get(8..8 + len)?).ok()?;
                     let now = match clock {
                         Some(now) => Ok(now),
-                        None => self.observe(millis),
+                        None => convert::timestamp(millis).map_err(JsValue::from),
                     };
                     let run = run.take()?;
                     Some(now.and_then(|now| run(key, now)))
@@ -743,7 +739,7 @@ impl Cache {
         // The caller's code may run from here (a `ttl` getter, the clock), and may re-enter.
         let ttl = self.ttl_option(options)?;
         let now = match millis {
-            Some(millis) if clock_in_region && owned.is_none() => self.observe(millis)?,
+            Some(millis) if clock_in_region && owned.is_none() => convert::timestamp(millis)?,
             _ => self.now()?,
         };
         region.read(|bytes| {
@@ -756,8 +752,8 @@ impl Cache {
         })
     }
 
-    /// The time now, from the `now` option or `Date.now()`, never earlier than a time
-    /// already read.
+    /// The time now, from the `now` option or `Date.now()` (the store never lets it run
+    /// backwards).
     fn now(&self) -> Result<Timestamp, JsValue> {
         let millis = match &self.clock {
             None => js_sys::Date::now(),
@@ -774,14 +770,7 @@ impl Cache {
                 })?
             }
         };
-        self.observe(millis)
-    }
-
-    /// A clock reading `millis` as the time now, never earlier than a time already read.
-    fn observe(&self, millis: f64) -> Result<Timestamp, JsValue> {
-        let now = convert::timestamp(millis)?.max(self.latest.get());
-        self.latest.set(now);
-        Ok(now)
+        Ok(convert::timestamp(millis)?)
     }
 
     /// A key argument: a string the limits accept.

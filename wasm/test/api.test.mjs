@@ -164,6 +164,17 @@ describe('expiry through the now option', () => {
     assert.equal(cache.has('a'), false, 'an expired entry never comes back');
   });
 
+  it('a refused call does not move the time on', () => {
+    const { cache, clock } = clocked();
+    cache.set('a', 'x', { ttl: 10 });
+    cache.set('n', 'not a number');
+    clock.now += 20;
+    assert.throws(() => cache.incr('n'), { code: 'not_an_integer' });
+    clock.now -= 15;
+    assert.equal(cache.has('a'), true, 'the refused incr at +20 changed nothing');
+    assert.equal(cache.ttl('a'), 5);
+  });
+
   it('touch replaces or removes the expiry', () => {
     const { cache, clock } = clocked();
     cache.set('a', 'x', { ttl: 10 });
