@@ -273,10 +273,17 @@ impl RedisCache {
     }
 }
 
-fn px(ttl: Option<Ttl>, cmd: &mut redis::Cmd) {
+/// `SET key value [NX] [PX ttl]`: the one command behind `set`, `add` and `set_many`.
+fn set_cmd(full: String, value: &[u8], nx: bool, ttl: Option<Ttl>) -> redis::Cmd {
+    let mut cmd = redis::cmd("SET");
+    cmd.arg(full).arg(value);
+    if nx {
+        cmd.arg("NX");
+    }
     if let Some(ttl) = ttl {
         cmd.arg("PX").arg(ttl.as_millis());
     }
+    cmd
 }
 
 /// Turns a redis-rs error into a [`CacheError`], scrubbing the password from any text.
@@ -376,10 +383,9 @@ impl Cache for RedisCache {
         value: &[u8],
         expiry: Option<Duration>,
     ) -> Result<(), CacheError> {
+        // The expiry is checked before the key, as by the in-memory backend.
         let ttl = to_ttl(expiry)?;
-        let mut cmd = redis::cmd("SET");
-        cmd.arg(self.entry_key(key, value)?).arg(value);
-        px(ttl, &mut cmd);
+        let cmd = set_cmd(self.entry_key(key, value)?, value, false, ttl);
         self.query::<()>("set", cmd).await
     }
 
@@ -395,10 +401,9 @@ impl Cache for RedisCache {
         value: &[u8],
         expiry: Option<Duration>,
     ) -> Result<bool, CacheError> {
+        // The expiry is checked before the key, as by the in-memory backend.
         let ttl = to_ttl(expiry)?;
-        let mut cmd = redis::cmd("SET");
-        cmd.arg(self.entry_key(key, value)?).arg(value).arg("NX");
-        px(ttl, &mut cmd);
+        let cmd = set_cmd(self.entry_key(key, value)?, value, true, ttl);
         Ok(self.query::<Option<String>>("add", cmd).await?.is_some())
     }
 
@@ -430,11 +435,8 @@ impl Cache for RedisCache {
         // queue time (e.g. OOM) aborts all of it. (A Cluster transport will group by slot.)
         pipe.atomic();
         for (key, value) in entries {
-            let cmd = pipe.cmd("SET").arg(self.entry_key(key, value)?).arg(*value);
-            if let Some(ttl) = ttl {
-                cmd.arg("PX").arg(ttl.as_millis());
-            }
-            cmd.ignore();
+            pipe.add_command(set_cmd(self.entry_key(key, value)?, value, false, ttl))
+                .ignore();
         }
         if entries.is_empty() {
             return Ok(());
