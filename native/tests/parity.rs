@@ -100,10 +100,7 @@ async fn step(cache: &dyn Cache, rng: &mut Rng) -> (String, String) {
         ),
         8 => (
             format!("ttl {key:?}"),
-            match cache.ttl(key).await {
-                Ok(t) => ttl_kind(t).to_owned(),
-                Err(e) => format!("error {}", e.code()),
-            },
+            observe(cache.ttl(key).await.map(ttl_kind)),
         ),
         9 => (format!("exists {key:?}"), observe(cache.exists(key).await)),
         10 => (
