@@ -587,7 +587,9 @@ impl Cache {
         })
     }
 
-    /// The common part of the fast paths: the key from the direct area, checked, and the time.
+    /// The common part of the fast paths: the key from the direct area and the time. The
+    /// store checks the key (and a write's entry) itself, and a call it refuses changes
+    /// nothing, so a refusal simply becomes `FAST_SLOW` and the general path reports it.
     fn fast(
         &self,
         key_len: u32,
@@ -607,14 +609,13 @@ impl Cache {
             let (key, after) = rest.split_at(key_len as usize);
             core::str::from_utf8(key)
                 .ok()
-                .filter(|key| self.limits.check_key(key).is_ok())
                 .and_then(|key| run(key, now, header, after))
                 .unwrap_or(FAST_SLOW)
         })
     }
 
-    /// The common part of `fast_set` and `fast_add`: key and value from the direct area,
-    /// checked, the default TTL and the time.
+    /// The common part of `fast_set` and `fast_add`: key and value from the direct area, the
+    /// default TTL and the time.
     fn fast_write(
         &self,
         key_len: u32,
@@ -624,7 +625,6 @@ impl Cache {
     ) -> i32 {
         self.fast(key_len, now, |key, now, _, after| {
             let value = after.get(..value_len as usize)?;
-            self.limits.check_entry(key, value.len()).ok()?;
             let mut store = self.store.try_borrow_mut().ok()?;
             run(&mut store, key, value, self.default_ttl, now)
         })
