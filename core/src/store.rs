@@ -50,8 +50,6 @@ pub struct Store {
     slab: Slab,
     expiry: ExpiryHeap,
     ghost: Ghost,
-    len: usize,
-    weight: u64,
     /// The latest `now` seen: time never runs backwards inside the store. Atomic only so that
     /// `&self` reads can record it too; the store is still single-threaded.
     clock: AtomicU64,
@@ -79,8 +77,6 @@ impl Store {
             slab: Slab::new(),
             expiry: ExpiryHeap::default(),
             ghost: Ghost::default(),
-            len: 0,
-            weight: 0,
             clock: AtomicU64::new(0),
             counters: Stats::default(),
         })
@@ -94,25 +90,25 @@ impl Store {
     /// Entries held, including expired ones not yet reclaimed; call
     /// [`purge_expired`](Self::purge_expired) first for an exact count of live entries.
     pub fn len(&self) -> usize {
-        self.len
+        self.slab.small.len + self.slab.main.len
     }
 
     /// True if no entry is held.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// Bytes held: key + value + [`ENTRY_OVERHEAD`](crate::ENTRY_OVERHEAD) per entry
     /// (expired entries not yet reclaimed included).
     pub fn weight(&self) -> u64 {
-        self.weight
+        self.slab.small.weight + self.slab.main.weight
     }
 
     /// The counters, with `entries` and `bytes` as of now.
     pub fn stats(&self) -> Stats {
         Stats {
-            entries: self.len as u64,
-            bytes: self.weight,
+            entries: self.len() as u64,
+            bytes: self.weight(),
             ..self.counters
         }
     }
@@ -312,8 +308,6 @@ impl Store {
         self.slab.clear();
         self.expiry.clear();
         self.ghost.clear();
-        self.len = 0;
-        self.weight = 0;
     }
 
     /// Reclaims every entry whose deadline is at or before `now`; returns how many.
@@ -472,8 +466,6 @@ impl Store {
         if deadline != NO_DEADLINE {
             self.expiry.insert(&mut self.slab, index);
         }
-        self.len += 1;
-        self.weight += weight;
         self.counters.inserts += 1;
     }
 
@@ -488,12 +480,11 @@ impl Store {
         weight: u64,
         now: u64,
     ) {
-        let old_weight = self.slab.slot(index).weight();
         let queue = self.slab.slot(index).queue;
+        // Unlinked, the entry no longer counts against the limits, so room is made for all of
+        // it, and it cannot be chosen as its own victim.
         self.slab.unlink(index);
-        if weight > old_weight {
-            self.make_room(weight - old_weight, 0, now);
-        }
+        self.make_room(weight, 1, now);
         let slot = self.slab.slot_mut(index);
         if slot.data.len() == key.len() + value.len() {
             // Same size: reuse the buffer (the key bytes are already the same).
@@ -503,7 +494,6 @@ impl Store {
         }
         slot.freq = (slot.freq + 1).min(MAX_FREQ);
         self.slab.push_head(queue, index);
-        self.weight = self.weight - old_weight + weight;
         self.set_deadline(index, deadline);
     }
 
@@ -521,8 +511,8 @@ impl Store {
     /// Evicts until `extra_count` more entries weighing `extra_weight` fit, reclaiming expired
     /// entries before any live one.
     fn make_room(&mut self, extra_weight: u64, extra_count: usize, now: u64) {
-        while self.len + extra_count > self.limits.max_entries
-            || self.weight + extra_weight > self.limits.max_bytes
+        while self.len() + extra_count > self.limits.max_entries
+            || self.weight() + extra_weight > self.limits.max_bytes
         {
             if self.reclaim_expired(now, 1) == 1 {
                 continue;
@@ -567,7 +557,7 @@ impl Store {
                 _ => {
                     let hash = self.hash(self.slab.slot(tail).key_bytes());
                     if queue == Queue::Small {
-                        let capacity = self.len.max(16).min(self.limits.max_entries);
+                        let capacity = self.len().max(16).min(self.limits.max_entries);
                         self.ghost.insert(hash, capacity);
                     }
                     self.remove_hashed(tail, hash);
@@ -612,14 +602,12 @@ impl Store {
             Err(_) => unreachable!("every held slot is in the index"),
         }
         self.expiry.remove(&mut self.slab, index);
-        let weight = self.slab.slot(index).weight();
         self.slab.unlink(index);
         self.slab.release(index);
-        self.len -= 1;
-        self.weight -= weight;
     }
 
     fn check(&self) -> Result<(), String> {
+        // `len()` and `weight()` are the queues' totals; the slot scan below checks them.
         let mut held = 0usize;
         let mut weight = 0u64;
         let mut with_deadline = 0usize;
@@ -651,17 +639,17 @@ impl Store {
                 _ => return Err(format!("slot {i} disagrees with the expiry heap")),
             }
         }
-        if held != self.len || self.index.len() != self.len {
+        if held != self.len() || self.index.len() != self.len() {
             return Err(format!(
                 "len is {} but {held} slots are held and the index has {}",
-                self.len,
+                self.len(),
                 self.index.len()
             ));
         }
-        if weight != self.weight {
+        if weight != self.weight() {
             return Err(format!(
                 "weight is {} but entries weigh {weight}",
-                self.weight
+                self.weight()
             ));
         }
         if self.expiry.len() != with_deadline {
@@ -671,7 +659,6 @@ impl Store {
             ));
         }
         self.expiry.check(&self.slab)?;
-        let mut queued = 0;
         for queue in [Queue::Small, Queue::Main] {
             let list = self.slab.list(queue);
             let (mut len, mut list_weight) = (0usize, 0u64);
@@ -688,18 +675,15 @@ impl Store {
             if len != list.len || list_weight != list.weight || (len > 0 && cursor != list.head) {
                 return Err(format!("{queue:?} queue's counts or ring are wrong"));
             }
-            queued += len;
         }
-        if queued != self.len {
-            return Err(format!("{queued} entries are queued but {} held", self.len));
-        }
-        if self.slab.free_count() != self.slab.slots.len() - self.len {
+        if self.slab.free_count() != self.slab.slots.len() - self.len() {
             return Err("free list does not hold exactly the vacant slots".to_owned());
         }
-        if self.len > self.limits.max_entries || self.weight > self.limits.max_bytes {
+        if self.len() > self.limits.max_entries || self.weight() > self.limits.max_bytes {
             return Err(format!(
                 "limits exceeded: {} entries, {} bytes",
-                self.len, self.weight
+                self.len(),
+                self.weight()
             ));
         }
         self.ghost.check()
