@@ -85,18 +85,10 @@ pub(crate) fn from_js(value: &JsValue, limits: &Limits) -> Result<Snapshot, JsVa
         }
         let key = crate::cache::key_of(&key, &format!("{at}.key"), limits)?;
         let bytes = codec::snapshot_bytes(&get(&entry, "value")?, &format!("{at}.value"))?;
-        let weight = Limits::entry_weight(key.len(), bytes.length() as usize);
-        if weight > limits.max_entry_bytes {
-            // Refused before the bytes are copied into WebAssembly memory.
-            return Err(Failure::core(
-                &at,
-                &chatcache_core::Error::EntryTooLarge {
-                    weight,
-                    max: limits.max_entry_bytes,
-                },
-            )
-            .into());
-        }
+        // Refused before the bytes are copied into WebAssembly memory.
+        limits
+            .check_entry(&key, bytes.length() as usize)
+            .map_err(|error| Failure::core(&at, &error))?;
         let value = bytes.to_vec();
         let expires_at = get(&entry, "expiresAt")?;
         let expires_at = if expires_at.is_null() || expires_at.is_undefined() {
@@ -110,9 +102,6 @@ pub(crate) fn from_js(value: &JsValue, limits: &Limits) -> Result<Snapshot, JsVa
             })?;
             Some(convert::deadline(&format!("{at}.expiresAt"), millis)?)
         };
-        limits
-            .check_entry(&key, value.len())
-            .map_err(|error| Failure::core(&at, &error))?;
         entries.push(SnapshotEntry {
             key,
             value,
