@@ -198,9 +198,9 @@ export function isWellFormed(text) {
 // (above) before it writes anything.
 
 let memory = null;
-/** The direct area's address (see src/scratch.rs), and its size. */
+/** The direct area's address and size (see src/scratch.rs), as `init` gave them. */
 let direct = 0;
-const DIRECT_SIZE = 64 * 1024;
+let directSize = 0;
 /** The longest key (in UTF-16 code units) the wrappers write to the direct area. */
 const DIRECT_KEY = 1024;
 let bytes = new Uint8Array(0);
@@ -218,9 +218,10 @@ const apply = Reflect.apply;
 const SHORT = 32;
 
 /** Gives this module the WebAssembly memory and the direct area (once per cache; cheap). */
-export function init(wasmMemory, directArea) {
+export function init(wasmMemory, directArea, directAreaSize) {
   memory = wasmMemory;
   direct = directArea;
+  directSize = directAreaSize;
 }
 
 /** The memory as bytes, refreshed after the memory grew (which detaches the old buffer). */
@@ -375,7 +376,7 @@ export function installFastPaths(Cache) {
   const entry = (key, value) => {
     const n = writeKey(key, direct + 8, DIRECT_KEY);
     if (n < 0) return -1;
-    return writeText(value, direct + 8 + n, DIRECT_SIZE - 8 - n, true);
+    return writeText(value, direct + 8 + n, directSize - 8 - n, true);
   };
   // Each wrapper reads the clock first, then fills the direct area, then calls the module.
   // Should anything in between re-enter a wrapper after all (a patched built-in), `epoch`

@@ -97,7 +97,11 @@ impl Cache {
         #[wasm_bindgen(unchecked_optional_param_type = "CacheOptions")] options: Option<Object>,
     ) -> Result<Cache, JsValue> {
         crate::panic::install_hook();
-        codec::init_fast_paths(&wasm_bindgen::memory(), scratch::direct_addr());
+        codec::init_fast_paths(
+            &wasm_bindgen::memory(),
+            scratch::direct_addr(),
+            scratch::DIRECT_SIZE as u32,
+        );
         let options: JsValue = options.map_or(JsValue::UNDEFINED, Into::into);
         let Options {
             limits,

@@ -80,10 +80,10 @@ extern "C" {
     #[wasm_bindgen(catch, js_name = isWellFormed)]
     fn is_well_formed(text: &JsValue) -> Result<bool, JsValue>;
 
-    /// Gives `js/values.js` the module's memory and the direct area's address, for the fast
-    /// paths below.
+    /// Gives `js/values.js` the module's memory and the direct area's address and size, for
+    /// the fast paths below.
     #[wasm_bindgen(js_name = init)]
-    pub(crate) fn init_fast_paths(memory: &JsValue, direct: u32);
+    pub(crate) fn init_fast_paths(memory: &JsValue, direct: u32, direct_size: u32);
 
     /// Writes a short ASCII key at `ptr + 8` and returns its length, or -1 for any other key
     /// (to be read by the general path). With `now`, writes `Date.now()` as an f64 at `ptr`.

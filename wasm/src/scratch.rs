@@ -114,7 +114,8 @@ impl Drop for Region {
     }
 }
 
-/// Bytes in the direct area.
+/// Bytes in the direct area (also what `js/values.js` is told, so the wrappers never write
+/// past it).
 pub(crate) const DIRECT_SIZE: usize = 64 * 1024;
 
 thread_local! {
