@@ -24,3 +24,39 @@ pub struct Stats {
     /// Bytes held now (key + value + overhead per entry).
     pub bytes: u64,
 }
+
+/// Field-wise sum: the stats of several stores (e.g. the shards of one cache) add up to the
+/// stats of the whole.
+impl core::ops::AddAssign for Stats {
+    fn add_assign(&mut self, other: Self) {
+        let Stats {
+            hits,
+            misses,
+            inserts,
+            updates,
+            deletes,
+            evictions_capacity,
+            evictions_expired,
+            entries,
+            bytes,
+        } = other;
+        self.hits += hits;
+        self.misses += misses;
+        self.inserts += inserts;
+        self.updates += updates;
+        self.deletes += deletes;
+        self.evictions_capacity += evictions_capacity;
+        self.evictions_expired += evictions_expired;
+        self.entries += entries;
+        self.bytes += bytes;
+    }
+}
+
+impl core::iter::Sum for Stats {
+    fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
+        iter.fold(Stats::default(), |mut total, stats| {
+            total += stats;
+            total
+        })
+    }
+}

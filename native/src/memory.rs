@@ -483,21 +483,15 @@ impl Cache for InMemoryCache {
     async fn stats(&self) -> Result<CacheStats, CacheError> {
         let inner = &*self.inner;
         let now = inner.now();
-        let mut total = Stats::default();
-        for shard in &*inner.shards {
-            let mut store = inner.lock(shard);
-            store.purge_expired(now);
-            let s = store.stats();
-            total.hits += s.hits;
-            total.misses += s.misses;
-            total.inserts += s.inserts;
-            total.updates += s.updates;
-            total.deletes += s.deletes;
-            total.evictions_capacity += s.evictions_capacity;
-            total.evictions_expired += s.evictions_expired;
-            total.entries += s.entries;
-            total.bytes += s.bytes;
-        }
+        let total: Stats = inner
+            .shards
+            .iter()
+            .map(|shard| {
+                let mut store = inner.lock(shard);
+                store.purge_expired(now);
+                store.stats()
+            })
+            .sum();
         Ok(CacheStats {
             backend: BackendKind::Memory,
             hits: total.hits,

@@ -624,6 +624,28 @@ fn error_codes_are_stable() {
 }
 
 #[test]
+fn stats_of_several_stores_add_up() {
+    let mut a = store();
+    let mut b = store();
+    a.set("k", b"v", None, at(0)).unwrap();
+    a.get("k", at(0)).unwrap();
+    b.get("k", at(0)).unwrap();
+    b.set("j", b"vv", None, at(0)).unwrap();
+    b.delete("j", at(0)).unwrap();
+    let total: Stats = [a.stats(), b.stats()].into_iter().sum();
+    let expected = Stats {
+        hits: 1,
+        misses: 1,
+        inserts: 2,
+        deletes: 1,
+        entries: 1,
+        bytes: 1 + 1 + ENTRY_OVERHEAD,
+        ..Stats::default()
+    };
+    assert_eq!(total, expected);
+}
+
+#[test]
 fn hash_seed_does_not_change_behaviour() {
     let mut a = Store::with_hash_seed(Limits::default(), 1).unwrap();
     let mut b = Store::with_hash_seed(Limits::default(), 0xdead_beef).unwrap();
