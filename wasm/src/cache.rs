@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::codec;
 use crate::convert;
-use crate::error::{Failure, INVALID_KEY, INVALID_TYPE, describe};
+use crate::error::{Failure, INVALID_KEY, INVALID_TYPE, REENTRANT_CALL, describe};
 use crate::scratch;
 use crate::snapshot;
 
@@ -585,7 +585,7 @@ impl Cache {
     fn store(&self) -> Result<RefMut<'_, Store>, Failure> {
         self.store.try_borrow_mut().map_err(|_| {
             Failure::type_error(
-                "reentrant_call",
+                REENTRANT_CALL,
                 "the cache was called while it was busy with another call",
             )
         })
@@ -678,7 +678,7 @@ impl Cache {
         let now = self.now()?;
         match run.take() {
             Some(run) => run(&key, now),
-            None => Err(Failure::type_error("reentrant_call", "internal error").into()),
+            None => Err(Failure::type_error(REENTRANT_CALL, "internal error").into()),
         }
     }
 
@@ -897,9 +897,11 @@ impl Cache {
 /// Checks the relations between limits, naming the JavaScript options; the core's own check
 /// runs afterwards as a backstop.
 fn check_limits(limits: &Limits) -> Result<(), Failure> {
+    // The core's code for the same refusals.
+    let code = chatcache_core::Error::InvalidLimits("").code();
     if limits.max_entry_bytes > limits.max_bytes {
         return Err(Failure::range_error(
-            "invalid_limits",
+            code,
             format!(
                 "options.maxEntryBytes ({}) must not exceed options.maxBytes ({})",
                 limits.max_entry_bytes, limits.max_bytes
@@ -908,7 +910,7 @@ fn check_limits(limits: &Limits) -> Result<(), Failure> {
     }
     if limits.max_entry_bytes <= chatcache_core::ENTRY_OVERHEAD {
         return Err(Failure::range_error(
-            "invalid_limits",
+            code,
             format!(
                 "options.maxEntryBytes and options.maxBytes must exceed the per-entry overhead \
                  of {} bytes, got {}",
@@ -967,8 +969,7 @@ pub(crate) fn key_of(key: &JsValue, arg: &str, limits: &Limits) -> Result<String
     let max = limits.max_key_bytes;
     let too_long = |units: usize| {
         Failure::range_error(
-            // The core's code for the same refusal.
-            "key_too_long",
+            chatcache_core::Error::KeyTooLong { len: units, max }.code(),
             format!(
                 "{arg}: invalid key: {units} UTF-16 code units is longer than the maximum of \
                  {max} bytes"

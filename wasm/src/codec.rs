@@ -175,12 +175,11 @@ pub(crate) fn encode_prepared(
     let max = limits.max_entry_bytes;
     let room = room(key_len, limits);
     let too_large = |value_len: usize| {
+        let weight = Limits::entry_weight(key_len, value_len);
         Failure::range_error(
-            // The core's code for the same refusal.
-            "entry_too_large",
+            chatcache_core::Error::EntryTooLarge { weight, max }.code(),
             format!(
-                "{arg}: entry too large: at least {} bytes exceeds the per-entry maximum of {max}",
-                Limits::entry_weight(key_len, value_len)
+                "{arg}: entry too large: at least {weight} bytes exceeds the per-entry maximum of {max}"
             ),
         )
     };

@@ -24,6 +24,8 @@ pub(crate) const INVALID_KEY: &str = "invalid_key";
 pub(crate) const INVALID_CLOCK: &str = "invalid_clock";
 /// Adapter code: a snapshot passed to `load` is malformed.
 pub(crate) const INVALID_SNAPSHOT: &str = "invalid_snapshot";
+/// Adapter code: a call made while the cache was busy with another (never expected).
+pub(crate) const REENTRANT_CALL: &str = "reentrant_call";
 
 /// The built-in JavaScript error class a [`Failure`] is thrown as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
