@@ -33,12 +33,9 @@ pub(crate) fn ttl(arg: &str, millis: f64) -> Result<Ttl, Failure> {
             format!("{arg} must be finite; leave it out (or pass null) for no expiry"),
         ));
     }
-    let whole = millis.ceil();
-    if whole > Ttl::MAX_MILLIS as f64 {
-        return Err(Failure::core(arg, &chatcache_core::Error::TtlTooLong));
-    }
-    // `whole` is a non-negative integer no larger than 2^53, so the cast is exact.
-    Ttl::from_millis(whole as u64).map_err(|error| Failure::core(arg, &error))
+    // The cast is exact up to 2^53 and saturates above, so the core's own range check
+    // refuses a zero TTL and one above `Ttl::MAX_MILLIS`.
+    Ttl::from_millis(millis.ceil() as u64).map_err(|error| Failure::core(arg, &error))
 }
 
 /// A positive whole number no larger than `max` (a count of entries or bytes).
@@ -158,6 +155,7 @@ mod tests {
             code(2f64.powi(53) + 2.0),
             Err((Class::Range, "ttl_too_long"))
         );
+        assert_eq!(code(1e300), Err((Class::Range, "ttl_too_long")));
     }
 
     #[test]
