@@ -41,12 +41,13 @@ fn bench(c: &mut Criterion) {
     let keys = keys();
     let order = order(1 << 16);
 
-    let mut store = Store::new(Limits {
-        max_entries: KEYS,
-        max_bytes: 1 << 30,
-        ..Limits::default()
-    })
-    .expect("valid limits");
+    let mut store = Store::new(
+        Limits::builder()
+            .max_entries(KEYS)
+            .max_bytes(1 << 30)
+            .build()
+            .expect("valid limits"),
+    );
     let mut quick = quick_cache::unsync::Cache::<String, Vec<u8>>::new(KEYS);
     let moka = moka::sync::Cache::<String, Arc<[u8]>>::new(KEYS as u64);
     for key in &keys {

@@ -15,12 +15,13 @@ fn keys() -> Vec<String> {
 }
 
 fn filled_store(keys: &[String]) -> Store {
-    let mut store = Store::new(Limits {
-        max_entries: KEYS,
-        max_bytes: 1 << 30,
-        ..Limits::default()
-    })
-    .expect("valid limits");
+    let mut store = Store::new(
+        Limits::builder()
+            .max_entries(KEYS)
+            .max_bytes(1 << 30)
+            .build()
+            .expect("valid limits"),
+    );
     for key in keys {
         store
             .set(

@@ -8,13 +8,13 @@ use chatcache_core::{KeyTtl, Limits, Store, Timestamp, Ttl};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The host's clock; a real host reads it once per call (e.g. Unix-epoch ms).
     let mut now = Timestamp::from_millis(1_700_000_000_000);
-    let limits = Limits {
-        max_entries: 1_000,
-        max_bytes: 256 * 1024,
-        max_entry_bytes: 64 * 1024,
-        ..Limits::default()
-    };
-    let mut cache = Store::new(limits)?;
+    let limits = Limits::builder()
+        .max_entries(1_000)
+        .max_bytes(256 * 1024)
+        .max_entry_bytes(64 * 1024)
+        .build()
+        .expect("valid limits");
+    let mut cache = Store::new(limits);
 
     cache.set("room:rust:title", b"Rustaceans", None, now)?;
     cache.set("presence:alice", b"online", Some(Ttl::from_secs(30)?), now)?;
@@ -50,7 +50,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let snapshot = cache.export(now);
     let json = serde_json::to_string(&snapshot)?;
     now = Timestamp::from_millis(now.as_millis() + 3_600_000);
-    let mut restored = Store::new(limits)?;
+    let mut restored = Store::new(limits);
     let summary = restored.import(&serde_json::from_str(&json)?, now)?;
     println!(
         "restored {} entries ({} had expired meanwhile); stats: {:?}",

@@ -36,9 +36,41 @@ pub enum Error {
     /// `incr`/`decr` would overflow a signed 64-bit integer.
     #[error("increment or decrement would overflow")]
     Overflow,
-    /// The limits are inconsistent; the message says which one.
+    /// The limits are inconsistent; the payload says how.
     #[error("invalid limits: {0}")]
-    InvalidLimits(&'static str),
+    InvalidLimits(#[from] crate::InvalidLimits),
+    /// The key holds an entry of another kind than the operation works on (a list where a
+    /// byte value is expected, say). Redis reports the same as `WRONGTYPE`.
+    #[error("wrong type: the key holds {}, not {expected}", found.map_or("data of another type".to_owned(), |kind| kind.to_string()))]
+    WrongType {
+        /// The kind the operation works on.
+        expected: crate::Kind,
+        /// The kind the key holds, if it is one of chatcache's (Redis may hold others, e.g.
+        /// a hash written by another program).
+        found: Option<crate::Kind>,
+    },
+    /// A list cap outside `1..=`[`MAX_LIST_CAP`](crate::MAX_LIST_CAP).
+    #[error("invalid cap: {cap} is not between 1 and {max}")]
+    InvalidCap {
+        /// The cap given.
+        cap: u64,
+        /// The largest cap accepted.
+        max: u64,
+    },
+    /// A member of a member set is the empty string.
+    #[error("invalid member: the member is empty")]
+    EmptyMember,
+    /// A member is longer than [`Limits::max_key_bytes`](crate::Limits::max_key_bytes).
+    #[error("invalid member: {len} bytes is longer than the maximum of {max}")]
+    MemberTooLong {
+        /// Length of the rejected member in bytes.
+        len: usize,
+        /// The configured maximum.
+        max: usize,
+    },
+    /// A snapshot whose content cannot be a store's (e.g. a list entry without items).
+    #[error("invalid snapshot: {0}")]
+    InvalidSnapshot(&'static str),
     /// A snapshot of a format version this build does not read.
     #[error("unsupported snapshot version {version}")]
     UnsupportedSnapshot {
@@ -64,7 +96,12 @@ impl Error {
             Self::NotAnInteger => "not_an_integer",
             Self::Overflow => "overflow",
             Self::InvalidLimits(_) => "invalid_limits",
+            Self::WrongType { .. } => "wrong_type",
+            Self::InvalidCap { .. } => "invalid_cap",
+            Self::EmptyMember => "empty_member",
+            Self::MemberTooLong { .. } => "member_too_long",
             Self::UnsupportedSnapshot { .. } => "unsupported_snapshot",
+            Self::InvalidSnapshot(_) => "invalid_snapshot",
         }
     }
 }

@@ -1,34 +1,28 @@
-//! The store: index, slab, S3-FIFO queues, expiry heap and counters in one single-threaded type.
+//! The store: a [`Policy`] with a hash index and the keys and values it holds.
 
-use core::hash::BuildHasher;
-use core::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashMap;
 
-use foldhash::fast::FixedState;
 use hashbrown::HashTable;
 
-use crate::expiry::ExpiryHeap;
-use crate::ghost::Ghost;
-use crate::slab::{MAX_FREQ, NO_DEADLINE, NOT_IN_HEAP, Queue, Slab, pack};
+use crate::collections::{CappedList, ListCap, LiveMembers, MemberSet};
+use crate::key::{AsKey, HashedKey, KeyHasher};
+use crate::limits::EntryWeight;
+use crate::policy::{Host, Now, Policy, Removal, Slot};
 use crate::{
-    Error, ImportSummary, InvariantViolation, KeyTtl, Limits, Snapshot, SnapshotEntry, Stats,
-    Timestamp, Ttl,
+    Error, ImportSummary, InvariantViolation, KeyTtl, Kind, Limits, Snapshot, SnapshotEntry,
+    SnapshotMember, SnapshotValue, Stats, Timestamp, Ttl,
 };
 
-/// Expired entries reclaimed, at most, inside each call that takes `&mut self`.
-const RECLAIM_PER_CALL: usize = 2;
-
-/// A small-queue entry read at least this often since insertion is promoted to the main queue.
-const PROMOTE_AT_FREQ: u8 = 1;
-
-/// An in-memory cache of byte values under string keys, bounded by [`Limits`], with per-entry
-/// expiry and S3-FIFO eviction. It performs no I/O and reads no clock: pass `now` in.
+/// An in-memory cache under string keys — byte values, capped lists and member sets — bounded
+/// by [`Limits`], with per-entry expiry and S3-FIFO eviction. It performs no I/O and reads no
+/// clock: pass `now` in.
 ///
 /// `Store` is single-threaded; hosts that share one wrap it in a lock (or several, sharded).
 ///
 /// ```
 /// use chatcache_core::{KeyTtl, Limits, Store, Timestamp, Ttl};
 ///
-/// let mut store = Store::new(Limits::default())?;
+/// let mut store = Store::new(Limits::default());
 /// let t0 = Timestamp::from_millis(0);
 ///
 /// store.set("room:42:title", b"Rustaceans", Some(Ttl::from_secs(60)?), t0)?;
@@ -41,19 +35,78 @@ const PROMOTE_AT_FREQ: u8 = 1;
 /// assert_eq!(store.get("room:42:title", t2)?, None); // the deadline is exclusive
 /// # Ok::<(), chatcache_core::Error>(())
 /// ```
+///
+/// # Kinds
+///
+/// A key holds one [`Kind`] of entry. Operations on a kind they do not work on — `get` or
+/// `incr` on a list, `list_push` on a byte value, `members` on a list — fail with
+/// [`Error::WrongType`] (code `wrong_type`, as Redis' `WRONGTYPE`) and change nothing. `set`
+/// replaces whatever the key holds; `delete`, `contains`, `touch`, `ttl`, `clear`, the counters,
+/// snapshots and the limits cover every kind.
+///
+/// ```
+/// use chatcache_core::{Limits, Store, Timestamp, Ttl};
+///
+/// let mut store = Store::new(Limits::default());
+/// let now = Timestamp::ZERO;
+/// for text in ["hi", "hello", "hey"] {
+///     store.list_push("room:1:history", text.as_bytes(), 2, None, now)?;
+/// }
+/// let last: Vec<&[u8]> = store.list_range("room:1:history", 0, -1, now)?.collect();
+/// assert_eq!(last, [&b"hello"[..], &b"hey"[..]]);
+/// assert_eq!(store.get("room:1:history", now).unwrap_err().code(), "wrong_type");
+///
+/// store.member_add("room:1:online", "ada", Ttl::from_secs(30)?, now)?;
+/// assert_eq!(store.members("room:1:online", now)?.collect::<Vec<_>>(), ["ada"]);
+/// # Ok::<(), chatcache_core::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct Store {
-    limits: Limits,
-    hasher: FixedState,
-    /// Slot indices, keyed by the hash of the key bytes.
+    policy: Policy,
+    entries: Entries,
+}
+
+/// Host tags: the kind of a slot's entry, kept in the policy's two tag bits.
+const TAG_BYTES: u8 = 0;
+const TAG_LIST: u8 = 1;
+const TAG_MEMBERS: u8 = 2;
+
+fn kind_of(tag: u8) -> Kind {
+    match tag {
+        TAG_LIST => Kind::List,
+        TAG_MEMBERS => Kind::Members,
+        _ => Kind::Bytes,
+    }
+}
+
+/// A list or member set, kept beside the slot's key bytes.
+#[derive(Debug)]
+enum Collection {
+    List(CappedList<Box<[u8]>>),
+    Members(MemberSet),
+}
+
+/// The store's side of each slot: the index and the keys and values. The policy asks it about
+/// slots through [`Host`].
+#[derive(Debug)]
+struct Entries {
+    hasher: KeyHasher,
+    /// Slot numbers, keyed by the hash of the key bytes.
     index: HashTable<u32>,
-    slab: Slab,
-    expiry: ExpiryHeap,
-    ghost: Ghost,
-    /// The latest `now` seen: time never runs backwards inside the store. Atomic only so that
-    /// `&self` reads can record it too; the store is still single-threaded.
-    clock: AtomicU64,
-    counters: Stats,
+    /// Per slot: the key's UTF-8 bytes, followed by the value for a byte value.
+    data: Vec<Box<[u8]>>,
+    /// Per slot: the key's length in `data`.
+    key_len: Vec<u16>,
+    /// Lists and member sets, by slot. Their `data` holds the key alone.
+    collections: HashMap<u32, Collection>,
+}
+
+/// What a lookup found, before anything changed.
+#[derive(Clone, Copy)]
+enum Found {
+    Live(Slot),
+    Expired,
+    Missing,
 }
 
 impl Store {
@@ -61,183 +114,203 @@ impl Store {
     ///
     /// Keys chosen by untrusted users should go to a store made with
     /// [`Store::with_hash_seed`] and a random seed, so that nobody can aim collisions at it.
-    pub fn new(limits: Limits) -> Result<Self, Error> {
+    pub fn new(limits: Limits) -> Self {
         Self::with_hash_seed(limits, 0)
     }
 
     /// An empty store whose key hashing is keyed with `seed`.
     ///
     /// The core has no source of entropy of its own: hosts pass one in, as they pass time.
-    pub fn with_hash_seed(limits: Limits, seed: u64) -> Result<Self, Error> {
-        limits.validate()?;
-        Ok(Self {
-            limits,
-            hasher: FixedState::with_seed(seed),
-            index: HashTable::new(),
-            slab: Slab::new(),
-            expiry: ExpiryHeap::default(),
-            ghost: Ghost::default(),
-            clock: AtomicU64::new(0),
-            counters: Stats::default(),
-        })
+    pub fn with_hash_seed(limits: Limits, seed: u64) -> Self {
+        Self::with_hasher(limits, KeyHasher::new(seed))
+    }
+
+    /// An empty store hashing keys with `hasher`, so that [`HashedKey`]s made by it can be
+    /// passed in (see [`KeyHasher`]).
+    pub fn with_hasher(limits: Limits, hasher: KeyHasher) -> Self {
+        Self {
+            policy: Policy::new(limits),
+            entries: Entries {
+                hasher,
+                index: HashTable::new(),
+                data: Vec::new(),
+                key_len: Vec::new(),
+                collections: HashMap::new(),
+            },
+        }
     }
 
     /// The limits this store keeps.
     pub fn limits(&self) -> &Limits {
-        &self.limits
+        self.policy.limits()
+    }
+
+    /// The hash function of this store's index.
+    pub fn hasher(&self) -> &KeyHasher {
+        &self.entries.hasher
     }
 
     /// Entries held, including expired ones not yet reclaimed; call
     /// [`purge_expired`](Self::purge_expired) first for an exact count of live entries.
     pub fn len(&self) -> usize {
-        self.slab.small.len + self.slab.main.len
+        self.policy.len()
     }
 
     /// True if no entry is held.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.policy.is_empty()
     }
 
-    /// Bytes held: key + value + [`ENTRY_OVERHEAD`](crate::ENTRY_OVERHEAD) per entry
-    /// (expired entries not yet reclaimed included).
+    /// Bytes held: the weight of every entry (expired entries not yet reclaimed included).
     pub fn weight(&self) -> u64 {
-        self.slab.small.weight + self.slab.main.weight
+        self.policy.weight()
     }
 
     /// The counters, with `entries` and `bytes` as of now.
     pub fn stats(&self) -> Stats {
-        Stats {
-            entries: self.len() as u64,
-            bytes: self.weight(),
-            ..self.counters
-        }
+        self.policy.stats()
     }
 
-    /// The value under `key`, counting a hit or a miss and marking the entry as used.
-    pub fn get(&mut self, key: &str, now: Timestamp) -> Result<Option<&[u8]>, Error> {
-        self.limits.check_key(key)?;
-        let now = self.advance(now);
-        self.reclaim_expired(now, RECLAIM_PER_CALL);
-        match self.find(key) {
-            Some(index) if !self.slab.slot(index).is_expired(now) => {
-                self.counters.hits += 1;
-                let slot = self.slab.slot_mut(index);
-                slot.freq = (slot.freq + 1).min(MAX_FREQ);
-                Ok(Some(self.slab.slot(index).value()))
+    /// The byte value under `key`, counting a hit or a miss and marking the entry as used.
+    ///
+    /// [`Error::WrongType`] if the key holds a list or a member set.
+    pub fn get<'k>(&mut self, key: impl AsKey<'k>, now: Timestamp) -> Result<Option<&[u8]>, Error> {
+        let key = self.key(key)?;
+        let found = self.find_checked(key, now, Kind::Bytes)?;
+        self.begin(key, found, now);
+        match found {
+            Found::Live(slot) => {
+                self.policy.record_hit(slot);
+                Ok(Some(self.entries.value(slot)))
             }
-            found => {
-                if let Some(index) = found {
-                    self.remove_expired(index);
-                }
-                self.counters.misses += 1;
+            Found::Expired | Found::Missing => {
+                self.policy.record_miss();
                 Ok(None)
             }
         }
     }
 
-    /// The value under `key`, without touching counters or the eviction policy.
-    pub fn peek(&self, key: &str, now: Timestamp) -> Result<Option<&[u8]>, Error> {
-        self.limits.check_key(key)?;
-        let now = self.observe(now);
-        Ok(self
-            .find_live(key, now)
-            .map(|index| self.slab.slot(index).value()))
+    /// The byte value under `key`, without touching counters or the eviction policy.
+    pub fn peek<'k>(&self, key: impl AsKey<'k>, now: Timestamp) -> Result<Option<&[u8]>, Error> {
+        let key = self.key(key)?;
+        let found = self.find_checked(key, now, Kind::Bytes)?;
+        self.policy.observe(now);
+        match found {
+            Found::Live(slot) => Ok(Some(self.entries.value(slot))),
+            Found::Expired | Found::Missing => Ok(None),
+        }
     }
 
-    /// True if a live entry is under `key`; no counter or policy effects.
-    pub fn contains(&self, key: &str, now: Timestamp) -> Result<bool, Error> {
-        self.limits.check_key(key)?;
-        let now = self.observe(now);
-        Ok(self.find_live(key, now).is_some())
+    /// True if a live entry (of any kind) is under `key`; no counter or policy effects.
+    pub fn contains<'k>(&self, key: impl AsKey<'k>, now: Timestamp) -> Result<bool, Error> {
+        Ok(self.kind(key, now)?.is_some())
     }
 
-    /// Stores `value` under `key`, replacing any previous value and expiry.
+    /// The kind of the live entry under `key`, if there is one; no counter or policy effects.
+    pub fn kind<'k>(&self, key: impl AsKey<'k>, now: Timestamp) -> Result<Option<Kind>, Error> {
+        let key = self.key(key)?;
+        let now = self.policy.observe(now);
+        Ok(match self.lookup(key, now) {
+            Found::Live(slot) => Some(kind_of(self.policy.tag(slot))),
+            Found::Expired | Found::Missing => None,
+        })
+    }
+
+    /// Stores `value` under `key`, replacing any previous entry (of any kind) and expiry.
     ///
     /// `ttl: None` means the entry never expires. On error nothing changes: in particular a
-    /// value too large for [`Limits::max_entry_bytes`] leaves the old value in place.
-    pub fn set(
+    /// value too large for [`Limits::max_entry_bytes`] leaves the old entry in place.
+    pub fn set<'k>(
         &mut self,
-        key: &str,
+        key: impl AsKey<'k>,
         value: &[u8],
         ttl: Option<Ttl>,
         now: Timestamp,
     ) -> Result<(), Error> {
-        let weight = self.limits.check_entry(key, value.len())?;
-        let now = self.advance(now);
-        self.reclaim_expired(now, RECLAIM_PER_CALL);
-        let deadline = deadline_after(now, ttl);
-        self.write(self.hash(key.as_bytes()), key, value, deadline, weight, now);
+        let key = key.hashed(&self.entries.hasher);
+        let weight = self.limits().check_entry(key.key(), value.len())?;
+        let found = self.find(key, now);
+        let now = self.begin(key, found, now);
+        let deadline = ttl.map(|ttl| now.after(ttl));
+        self.write(key, found, Payload::Bytes(value), weight, deadline, now);
         Ok(())
     }
 
-    /// Stores `value` under `key` only if no live entry is there; true if it was stored.
-    pub fn add(
+    /// Stores `value` under `key` only if no live entry (of any kind) is there; true if it was
+    /// stored.
+    pub fn add<'k>(
         &mut self,
-        key: &str,
+        key: impl AsKey<'k>,
         value: &[u8],
         ttl: Option<Ttl>,
         now: Timestamp,
     ) -> Result<bool, Error> {
-        let weight = self.limits.check_entry(key, value.len())?;
-        let now = self.advance(now);
-        self.reclaim_expired(now, RECLAIM_PER_CALL);
-        let hash = self.hash(key.as_bytes());
-        if self.find_live_hashed(hash, key, now).is_some() {
+        let key = key.hashed(&self.entries.hasher);
+        let weight = self.limits().check_entry(key.key(), value.len())?;
+        let found = self.find(key, now);
+        let now = self.begin(key, found, now);
+        if let Found::Live(_) = found {
             return Ok(false);
         }
-        let deadline = deadline_after(now, ttl);
-        self.write(hash, key, value, deadline, weight, now);
+        let deadline = ttl.map(|ttl| now.after(ttl));
+        self.write(key, found, Payload::Bytes(value), weight, deadline, now);
         Ok(true)
     }
 
-    /// Removes the entry under `key`; true if a live entry was removed.
-    pub fn delete(&mut self, key: &str, now: Timestamp) -> Result<bool, Error> {
-        self.limits.check_key(key)?;
-        let now = self.advance(now);
-        self.reclaim_expired(now, RECLAIM_PER_CALL);
-        let hash = self.hash(key.as_bytes());
-        match self.find_hashed(hash, key) {
-            Some(index) if self.slab.slot(index).is_expired(now) => {
-                self.remove_expired(index);
-                Ok(false)
-            }
-            Some(index) => {
-                self.remove_hashed(index, hash);
-                self.counters.deletes += 1;
+    /// Removes the entry (of any kind) under `key`; true if a live entry was removed.
+    pub fn delete<'k>(&mut self, key: impl AsKey<'k>, now: Timestamp) -> Result<bool, Error> {
+        let key = self.key(key)?;
+        let found = self.find(key, now);
+        self.begin(key, found, now);
+        match found {
+            Found::Live(slot) => {
+                self.remove(slot, Removal::Deleted);
                 Ok(true)
             }
-            None => Ok(false),
+            Found::Expired | Found::Missing => Ok(false),
         }
     }
 
-    /// Replaces the expiry of a live entry (`None`: never expires); false if there is none.
-    pub fn touch(&mut self, key: &str, ttl: Option<Ttl>, now: Timestamp) -> Result<bool, Error> {
-        self.limits.check_key(key)?;
-        let now = self.advance(now);
-        self.reclaim_expired(now, RECLAIM_PER_CALL);
-        match self.find_live(key, now) {
-            Some(index) => {
-                self.set_deadline(index, deadline_after(now, ttl));
+    /// Replaces the expiry of a live entry of any kind (`None`: never expires); false if there
+    /// is none.
+    ///
+    /// For a member set this is the key's own expiry; the next
+    /// [`member_add`](Self::member_add) or [`member_remove`](Self::member_remove) sets it back
+    /// to the latest member deadline.
+    pub fn touch<'k>(
+        &mut self,
+        key: impl AsKey<'k>,
+        ttl: Option<Ttl>,
+        now: Timestamp,
+    ) -> Result<bool, Error> {
+        let key = self.key(key)?;
+        let found = self.find(key, now);
+        let now = self.begin(key, found, now);
+        match found {
+            Found::Live(slot) => {
+                self.policy
+                    .set_deadline(slot, ttl.map(|ttl| now.after(ttl)));
                 Ok(true)
             }
-            None => Ok(false),
+            Found::Expired | Found::Missing => Ok(false),
         }
     }
 
-    /// The expiry state of `key`: `None` if there is no live entry.
-    pub fn ttl(&self, key: &str, now: Timestamp) -> Result<Option<KeyTtl>, Error> {
-        self.limits.check_key(key)?;
-        let now = self.observe(now);
-        Ok(self.find_live(key, now).map(|index| {
-            let deadline = self.slab.slot(index).deadline;
-            if deadline == NO_DEADLINE {
-                KeyTtl::Persistent
-            } else {
-                let remaining = (deadline - now).min(Ttl::MAX_MILLIS);
-                // A live entry's deadline is after `now`, so `remaining` is at least 1.
-                KeyTtl::Remaining(Ttl::from_millis(remaining).expect("1 <= remaining <= MAX"))
-            }
-        }))
+    /// The expiry state of `key` (any kind): `None` if there is no live entry.
+    pub fn ttl<'k>(&self, key: impl AsKey<'k>, now: Timestamp) -> Result<Option<KeyTtl>, Error> {
+        let key = self.key(key)?;
+        let now = self.policy.observe(now);
+        Ok(match self.lookup(key, now) {
+            Found::Live(slot) => Some(match self.policy.deadline(slot) {
+                None => KeyTtl::Persistent,
+                Some(deadline) => {
+                    let remaining = deadline.millis_since(now.timestamp()).min(Ttl::MAX_MILLIS);
+                    // A live entry's deadline is after `now`, so `remaining` is at least 1.
+                    KeyTtl::Remaining(Ttl::from_millis(remaining).expect("1 <= remaining <= MAX"))
+                }
+            }),
+            Found::Expired | Found::Missing => None,
+        })
     }
 
     /// Adds `by` to the integer under `key` and returns the result, as Redis `INCRBY` does.
@@ -245,12 +318,13 @@ impl Store {
     /// A missing key counts as 0 and becomes a persistent entry; an existing entry keeps its
     /// expiry. The value must be a canonical decimal `i64` (`"42"`, `"-7"`; not `"+1"`,
     /// `"007"` or `" 1"`), else [`Error::NotAnInteger`]; a result outside `i64` is
-    /// [`Error::Overflow`]. Either error leaves the value unchanged.
+    /// [`Error::Overflow`]; a list or member set is [`Error::WrongType`]. Any error leaves the
+    /// entry unchanged.
     ///
     /// ```
     /// use chatcache_core::{Error, Limits, Store, Timestamp};
     ///
-    /// let mut store = Store::new(Limits::default())?;
+    /// let mut store = Store::new(Limits::default());
     /// let now = Timestamp::ZERO;
     /// assert_eq!(store.incr("unread:alice", 3, now)?, 3);
     /// assert_eq!(store.decr("unread:alice", 1, now)?, 2);
@@ -258,56 +332,226 @@ impl Store {
     /// assert_eq!(store.incr("name", 1, now), Err(Error::NotAnInteger));
     /// # Ok::<(), Error>(())
     /// ```
-    pub fn incr(&mut self, key: &str, by: i64, now: Timestamp) -> Result<i64, Error> {
-        self.limits.check_key(key)?;
+    pub fn incr<'k>(&mut self, key: impl AsKey<'k>, by: i64, now: Timestamp) -> Result<i64, Error> {
+        let key = self.key(key)?;
         self.increment(key, by, now)
     }
 
     /// Subtracts `by` from the integer under `key`; see [`incr`](Self::incr).
-    pub fn decr(&mut self, key: &str, by: i64, now: Timestamp) -> Result<i64, Error> {
-        self.limits.check_key(key)?;
+    pub fn decr<'k>(&mut self, key: impl AsKey<'k>, by: i64, now: Timestamp) -> Result<i64, Error> {
+        let key = self.key(key)?;
         let by = by.checked_neg().ok_or(Error::Overflow)?;
         self.increment(key, by, now)
     }
 
-    /// [`incr`](Self::incr) once the key has been checked.
-    fn increment(&mut self, key: &str, by: i64, now: Timestamp) -> Result<i64, Error> {
-        // Read at the effective time without recording it: a refused call changes nothing,
-        // not even the store's notion of the latest time.
-        let now = self.effective(now);
-        let hash = self.hash(key.as_bytes());
-        let existing = self.find_live_hashed(hash, key, now);
-        let current = match existing {
-            Some(index) => {
-                parse_integer(self.slab.slot(index).value()).ok_or(Error::NotAnInteger)?
+    /// Appends `item` to the list under `key` and returns the list's new length.
+    ///
+    /// The list keeps its newest `cap` items (`1..=`[`MAX_LIST_CAP`](crate::MAX_LIST_CAP),
+    /// else [`Error::InvalidCap`]): the oldest are dropped from the head beyond it. It is
+    /// also a capped history by bytes: a push that would make the entry heavier than
+    /// [`Limits::max_entry_bytes`] drops the oldest items until it fits, and an item too large
+    /// to fit even alone is refused ([`Error::EntryTooLarge`]). A list weighs its key +
+    /// each item + [`ITEM_OVERHEAD`](crate::ITEM_OVERHEAD) per item +
+    /// [`ENTRY_OVERHEAD`](crate::ENTRY_OVERHEAD).
+    ///
+    /// `ttl: Some` sets the key's expiry; `None` keeps the existing one (a new list then never
+    /// expires). A key holding a byte value or a member set is [`Error::WrongType`]. The push
+    /// and any trimming happen as one step: no call ever sees a half-done push.
+    pub fn list_push<'k>(
+        &mut self,
+        key: impl AsKey<'k>,
+        item: &[u8],
+        cap: u64,
+        ttl: Option<Ttl>,
+        now: Timestamp,
+    ) -> Result<usize, Error> {
+        let key = self.key(key)?;
+        let cap = ListCap::new(cap)?;
+        let found = self.find_checked(key, now, Kind::List)?;
+        let key_len = key.key().len();
+        let limits = *self.limits();
+        let plan = match found {
+            Found::Live(slot) => {
+                self.entries
+                    .list(slot)
+                    .plan_push(key_len, item.len(), cap, &limits)?
             }
-            None => 0,
+            Found::Expired | Found::Missing => {
+                CappedList::<Box<[u8]>>::new().plan_push(key_len, item.len(), cap, &limits)?
+            }
         };
-        let result = current.checked_add(by).ok_or(Error::Overflow)?;
-        let text = result.to_string();
-        let weight = self.limits.check_entry(key, text.len())?;
-        *self.clock.get_mut() = now;
-        // Only expired entries are reclaimed, so the live `existing` slot stays valid.
-        self.reclaim_expired(now, RECLAIM_PER_CALL);
-        match existing {
-            Some(index) => {
-                let deadline = self.slab.slot(index).deadline;
-                self.update(index, key, text.as_bytes(), deadline, weight, now);
-                self.counters.updates += 1;
+        let now = self.begin(key, found, now);
+        let item: Box<[u8]> = Box::from(item);
+        match found {
+            Found::Live(slot) => {
+                self.policy
+                    .reweigh(&mut self.entries, slot, plan.weight, now);
+                self.entries.list_mut(slot).push(item, plan).for_each(drop);
+                if let Some(ttl) = ttl {
+                    self.policy.set_deadline(slot, Some(now.after(ttl)));
+                }
+                self.policy.record_write(slot);
             }
-            None => {
-                self.write(hash, key, text.as_bytes(), NO_DEADLINE, weight, now);
+            Found::Expired | Found::Missing => {
+                let mut list = CappedList::new();
+                list.push(item, plan).for_each(drop);
+                let deadline = ttl.map(|ttl| now.after(ttl));
+                let list = Payload::Collection(Collection::List(list));
+                self.write(key, found, list, plan.weight, deadline, now);
             }
         }
-        Ok(result)
+        Ok(plan.len)
+    }
+
+    /// The items of the list under `key` from `start` to `stop` inclusive, oldest first, with
+    /// Redis `LRANGE` indices (negative ones count from the newest, −1; out-of-range bounds are
+    /// clamped; an empty selection is empty). A missing key is an empty list. Counts a hit or a
+    /// miss and marks the list as used; a key of another kind is [`Error::WrongType`].
+    ///
+    /// `list_range(key, -50, -1, now)` reads the newest 50 items.
+    pub fn list_range<'k>(
+        &mut self,
+        key: impl AsKey<'k>,
+        start: i64,
+        stop: i64,
+        now: Timestamp,
+    ) -> Result<ListRange<'_>, Error> {
+        let key = self.key(key)?;
+        let found = self.find_checked(key, now, Kind::List)?;
+        self.begin(key, found, now);
+        match found {
+            Found::Live(slot) => {
+                self.policy.record_hit(slot);
+                let list = self.entries.list(slot);
+                Ok(ListRange(Some(list.range(start, stop))))
+            }
+            Found::Expired | Found::Missing => {
+                self.policy.record_miss();
+                Ok(ListRange(None))
+            }
+        }
+    }
+
+    /// The number of items in the list under `key` (0 if there is none); no counter or policy
+    /// effects. A key of another kind is [`Error::WrongType`].
+    pub fn list_len<'k>(&self, key: impl AsKey<'k>, now: Timestamp) -> Result<usize, Error> {
+        let key = self.key(key)?;
+        let found = self.find_checked(key, now, Kind::List)?;
+        self.policy.observe(now);
+        match found {
+            Found::Live(slot) => Ok(self.entries.list(slot).len()),
+            Found::Expired | Found::Missing => Ok(0),
+        }
+    }
+
+    /// Adds `member` to the member set under `key`, or refreshes it, with its own deadline
+    /// `now + ttl`; true if the member was not live before.
+    ///
+    /// Each member expires on its own; the entry lives while any member does (its deadline is
+    /// the latest member deadline). Members are non-empty and at most
+    /// [`Limits::max_key_bytes`] long ([`Error::EmptyMember`], [`Error::MemberTooLong`]). A
+    /// set weighs its key, each member plus [`ITEM_OVERHEAD`](crate::ITEM_OVERHEAD), and
+    /// [`ENTRY_OVERHEAD`](crate::ENTRY_OVERHEAD); an add that would make it heavier than
+    /// [`Limits::max_entry_bytes`] is refused ([`Error::EntryTooLarge`]). A key of another
+    /// kind is [`Error::WrongType`].
+    pub fn member_add<'k>(
+        &mut self,
+        key: impl AsKey<'k>,
+        member: &str,
+        ttl: Ttl,
+        now: Timestamp,
+    ) -> Result<bool, Error> {
+        let key = self.key(key)?;
+        let limits = *self.limits();
+        MemberSet::check_member(member, &limits)?;
+        let found = self.find_checked(key, now, Kind::Members)?;
+        let at = self.policy.preview(now);
+        let key_len = key.key().len();
+        let weight = match found {
+            Found::Live(slot) => self
+                .entries
+                .members(slot)
+                .plan_add(key_len, member, &limits, at)?,
+            Found::Expired | Found::Missing => {
+                MemberSet::new().plan_add(key_len, member, &limits, at)?
+            }
+        };
+        let now = self.begin(key, found, now);
+        let deadline = now.after(ttl);
+        match found {
+            Found::Live(slot) => {
+                self.policy.reweigh(&mut self.entries, slot, weight, now);
+                let set = self.entries.members_mut(slot);
+                set.prune(now);
+                let added = set.add(member, deadline, now);
+                let latest = set.latest_deadline();
+                self.policy.set_deadline(slot, latest);
+                self.policy.record_write(slot);
+                Ok(added)
+            }
+            Found::Expired | Found::Missing => {
+                let mut set = MemberSet::new();
+                set.add(member, deadline, now);
+                let set = Payload::Collection(Collection::Members(set));
+                self.write(key, found, set, weight, Some(deadline), now);
+                Ok(true)
+            }
+        }
+    }
+
+    /// The live members of the member set under `key`, in byte order (none if there is no
+    /// set). Prunes expired members, counts a hit or a miss and marks the set as used; a key of
+    /// another kind is [`Error::WrongType`].
+    pub fn members<'k>(
+        &mut self,
+        key: impl AsKey<'k>,
+        now: Timestamp,
+    ) -> Result<Members<'_>, Error> {
+        let key = self.key(key)?;
+        let found = self.find_checked(key, now, Kind::Members)?;
+        let now = self.begin(key, found, now);
+        match found {
+            Found::Live(slot) if self.prune_members(slot, now, None) => {
+                self.policy.record_hit(slot);
+                Ok(Members(Some(self.entries.members(slot).live(now))))
+            }
+            _ => {
+                self.policy.record_miss();
+                Ok(Members(None))
+            }
+        }
+    }
+
+    /// Removes `member` from the member set under `key`; true if it was live. The set goes
+    /// when its last member does. A key of another kind is [`Error::WrongType`].
+    pub fn member_remove<'k>(
+        &mut self,
+        key: impl AsKey<'k>,
+        member: &str,
+        now: Timestamp,
+    ) -> Result<bool, Error> {
+        let key = self.key(key)?;
+        MemberSet::check_member(member, self.limits())?;
+        let found = self.find_checked(key, now, Kind::Members)?;
+        let now = self.begin(key, found, now);
+        let Found::Live(slot) = found else {
+            return Ok(false);
+        };
+        let removed = self
+            .entries
+            .members(slot)
+            .live(now)
+            .any(|live| live == member);
+        if removed {
+            self.prune_members(slot, now, Some(member));
+        }
+        Ok(removed)
     }
 
     /// Removes every entry (not counted as deletes) and forgets the ghost history.
     pub fn clear(&mut self) {
-        self.index.clear();
-        self.slab.clear();
-        self.expiry.clear();
-        self.ghost.clear();
+        self.policy.clear();
+        self.entries.clear();
     }
 
     /// Reclaims every entry whose deadline is at or before `now`; returns how many.
@@ -315,31 +559,49 @@ impl Store {
     /// Calls reclaim a few expired entries on their own as they go, so this is only needed by
     /// hosts that want memory back on a schedule; see [`next_expiry`](Self::next_expiry).
     pub fn purge_expired(&mut self, now: Timestamp) -> usize {
-        let now = self.advance(now);
-        self.reclaim_expired(now, usize::MAX)
+        self.policy.purge_expired(&mut self.entries, now)
     }
 
     /// The earliest deadline among held entries: when the next
     /// [`purge_expired`](Self::purge_expired) would have work to do.
     pub fn next_expiry(&self) -> Option<Timestamp> {
-        self.expiry
-            .peek()
-            .map(|index| Timestamp::from_millis(self.slab.slot(index).deadline))
+        self.policy.next_expiry()
     }
 
-    /// Every live entry, least valuable first, with absolute deadlines.
+    /// Every live entry, least valuable first, with absolute deadlines (member sets with their
+    /// live members only).
     pub fn export(&self, now: Timestamp) -> Snapshot {
-        let now = self.observe(now);
-        let entries = [Queue::Small, Queue::Main]
-            .into_iter()
-            .flat_map(|queue| self.slab.iter_oldest_first(queue))
-            .map(|index| self.slab.slot(index))
-            .filter(|slot| !slot.is_expired(now))
-            .map(|slot| SnapshotEntry {
-                key: slot.key().to_owned(),
-                value: slot.value().to_vec(),
-                expires_at: (slot.deadline != NO_DEADLINE)
-                    .then(|| Timestamp::from_millis(slot.deadline)),
+        let now = self.policy.observe(now);
+        let entries = self
+            .policy
+            .oldest_first()
+            .filter(|&slot| self.policy.is_live(slot, now))
+            .filter_map(|slot| {
+                let value = match self.entries.collections.get(&slot.as_u32()) {
+                    None => SnapshotValue::Bytes(self.entries.value(slot).to_vec()),
+                    Some(Collection::List(list)) => {
+                        SnapshotValue::List(list.iter().map(|item| item.to_vec()).collect())
+                    }
+                    Some(Collection::Members(set)) => {
+                        let members: Vec<SnapshotMember> = set
+                            .iter()
+                            .filter(|&(_, deadline)| deadline > now.timestamp())
+                            .map(|(member, expires_at)| SnapshotMember {
+                                member: member.to_owned(),
+                                expires_at,
+                            })
+                            .collect();
+                        if members.is_empty() {
+                            return None;
+                        }
+                        SnapshotValue::Members(members)
+                    }
+                };
+                Some(SnapshotEntry {
+                    key: self.entries.key(slot).to_owned(),
+                    value,
+                    expires_at: self.policy.deadline(slot),
+                })
             })
             .collect();
         Snapshot {
@@ -349,351 +611,547 @@ impl Store {
     }
 
     /// Stores every entry of `snapshot` whose deadline is after `now`, in order, as `set`
-    /// would (so later entries win and the limits hold through normal eviction).
+    /// would (so later entries win and the limits hold through normal eviction). Member sets
+    /// keep their members' own deadlines (expired members are skipped).
     ///
     /// Every entry is checked before anything is stored: on error nothing changes.
     pub fn import(&mut self, snapshot: &Snapshot, now: Timestamp) -> Result<ImportSummary, Error> {
-        if snapshot.version != Snapshot::VERSION {
+        if !(Snapshot::OLDEST_READABLE..=Snapshot::VERSION).contains(&snapshot.version) {
             return Err(Error::UnsupportedSnapshot {
                 version: snapshot.version,
             });
         }
+        let limits = *self.limits();
         let weights = snapshot
             .entries
             .iter()
-            .map(|entry| self.limits.check_entry(&entry.key, entry.value.len()))
+            .map(|entry| snapshot_weight(entry, &limits))
             .collect::<Result<Vec<_>, _>>()?;
-        let now = self.advance(now);
+        let now = self.policy.begin(&mut self.entries, now);
         let mut summary = ImportSummary::default();
         for (entry, weight) in snapshot.entries.iter().zip(weights) {
-            // `NO_DEADLINE` is reserved: the latest real deadline is one before it.
+            // The latest real deadline is one before the reserved "no deadline".
             let deadline = entry
                 .expires_at
-                .map_or(NO_DEADLINE, |at| at.as_millis().min(NO_DEADLINE - 1));
-            if deadline <= now {
+                .map(|at| Timestamp::from_millis(at.as_millis().min(u64::MAX - 1)));
+            if deadline.is_some_and(|at| at <= now.timestamp()) {
                 summary.expired += 1;
                 continue;
             }
-            let hash = self.hash(entry.key.as_bytes());
-            self.write(hash, &entry.key, &entry.value, deadline, weight, now);
+            let key = self.entries.hasher.hash(&entry.key);
+            let (payload, weight) = match &entry.value {
+                SnapshotValue::Bytes(value) => (Payload::Bytes(value), weight),
+                SnapshotValue::List(items) => {
+                    let mut list = CappedList::new();
+                    for item in items {
+                        list.append(Box::from(&item[..]));
+                    }
+                    (Payload::Collection(Collection::List(list)), weight)
+                }
+                SnapshotValue::Members(members) => {
+                    // Later duplicates win, then what has expired goes.
+                    let mut set = MemberSet::new();
+                    for member in members {
+                        set.restore(&member.member, member.expires_at);
+                    }
+                    set.prune(now);
+                    if set.is_empty() {
+                        summary.expired += 1;
+                        continue;
+                    }
+                    // Leaving expired members out only lightens the set.
+                    let weight = limits
+                        .check_weight(set.weight(entry.key.len()))
+                        .unwrap_or(weight);
+                    (Payload::Collection(Collection::Members(set)), weight)
+                }
+            };
+            let found = self.lookup(key, now);
+            if let Found::Expired = found {
+                self.drop_expired(key, now);
+            }
+            self.write(key, found, payload, weight, deadline, now);
             summary.imported += 1;
         }
         Ok(summary)
     }
 
     /// Checks every internal invariant (index, queues, free list, expiry heap, counters,
-    /// limits). For tests and fuzzing: it walks the whole store.
+    /// limits, kinds and their weights). For tests and fuzzing: it walks the whole store.
     pub fn validate(&self) -> Result<(), InvariantViolation> {
-        self.check().map_err(InvariantViolation)
+        self.policy.validate(&self.entries)?;
+        self.entries.check(&self.policy).map_err(InvariantViolation)
+    }
+}
+
+/// Items of a list, oldest first, from [`Store::list_range`].
+#[derive(Debug)]
+pub struct ListRange<'a>(Option<std::collections::vec_deque::Iter<'a, Box<[u8]>>>);
+
+impl<'a> Iterator for ListRange<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        self.0.as_mut()?.next().map(|item| &item[..])
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let len = self.0.as_ref().map_or(0, ExactSizeIterator::len);
+        (len, Some(len))
+    }
+}
+
+impl ExactSizeIterator for ListRange<'_> {}
+
+/// Live members of a member set, in byte order, from [`Store::members`].
+#[derive(Clone, Debug)]
+pub struct Members<'a>(Option<LiveMembers<'a>>);
+
+impl<'a> Iterator for Members<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        self.0.as_mut()?.next()
     }
 }
 
 // Internals.
 impl Store {
-    /// Records `now` as the latest time seen (if it is) and returns the store's time.
-    fn advance(&mut self, now: Timestamp) -> u64 {
-        let clock = self.clock.get_mut();
-        *clock = (*clock).max(now.as_millis());
-        *clock
+    /// Hashes and checks a key.
+    fn key<'k>(&self, key: impl AsKey<'k>) -> Result<HashedKey<'k>, Error> {
+        let key = key.hashed(&self.entries.hasher);
+        self.limits().check_key(key.key())?;
+        Ok(key)
     }
 
-    /// [`advance`](Self::advance) for `&self` reads, so that a read at a later time followed by
-    /// one at an earlier time cannot see an expired entry come back.
-    fn observe(&self, now: Timestamp) -> u64 {
-        let now = now.as_millis();
-        self.clock.fetch_max(now, Ordering::Relaxed).max(now)
+    /// What is under `key` at the effective time of `now`, without recording that time (the
+    /// call may still be refused).
+    fn find(&self, key: HashedKey<'_>, now: Timestamp) -> Found {
+        self.lookup(key, self.policy.preview(now))
     }
 
-    /// The store's time at `now` without recording it (for calls that may still be refused).
-    fn effective(&self, now: Timestamp) -> u64 {
-        self.clock.load(Ordering::Relaxed).max(now.as_millis())
+    /// [`find`](Self::find) for an operation on `kind`: a live entry of another kind is
+    /// [`Error::WrongType`].
+    fn find_checked(&self, key: HashedKey<'_>, now: Timestamp, kind: Kind) -> Result<Found, Error> {
+        let found = self.find(key, now);
+        if let Found::Live(slot) = found {
+            self.expect_kind(slot, kind)?;
+        }
+        Ok(found)
     }
 
-    fn hash(&self, key: &[u8]) -> u64 {
-        self.hasher.hash_one(key)
+    fn lookup(&self, key: HashedKey<'_>, now: Now) -> Found {
+        match self.entries.find(key) {
+            Some(slot) if self.policy.is_live(slot, now) => Found::Live(slot),
+            Some(_) => Found::Expired,
+            None => Found::Missing,
+        }
     }
 
-    fn find(&self, key: &str) -> Option<u32> {
-        self.find_hashed(self.hash(key.as_bytes()), key)
-    }
-
-    /// [`find`](Self::find) for a caller that needs the key's hash again afterwards.
-    fn find_hashed(&self, hash: u64, key: &str) -> Option<u32> {
-        let slab = &self.slab;
-        self.index
-            .find(hash, |&index| {
-                slab.slot(index).key_bytes() == key.as_bytes()
+    fn expect_kind(&self, slot: Slot, kind: Kind) -> Result<(), Error> {
+        let found = kind_of(self.policy.tag(slot));
+        if found == kind {
+            Ok(())
+        } else {
+            Err(Error::WrongType {
+                expected: kind,
+                found: Some(found),
             })
-            .copied()
-    }
-
-    fn find_live(&self, key: &str, now: u64) -> Option<u32> {
-        self.find_live_hashed(self.hash(key.as_bytes()), key, now)
-    }
-
-    fn find_live_hashed(&self, hash: u64, key: &str, now: u64) -> Option<u32> {
-        self.find_hashed(hash, key)
-            .filter(|&index| !self.slab.slot(index).is_expired(now))
-    }
-
-    /// Stores a checked entry whose key hashes to `hash`: updates a live one in place,
-    /// replaces an expired one, or inserts after making room.
-    fn write(&mut self, hash: u64, key: &str, value: &[u8], deadline: u64, weight: u64, now: u64) {
-        match self.find_hashed(hash, key) {
-            Some(index) if !self.slab.slot(index).is_expired(now) => {
-                self.update(index, key, value, deadline, weight, now);
-                self.counters.updates += 1;
-                return;
-            }
-            Some(index) => self.remove_expired(index),
-            None => {}
-        }
-        self.make_room(weight, 1, now);
-        let key_len =
-            u16::try_from(key.len()).expect("Limits::validate caps max_key_bytes at u16::MAX");
-        let index =
-            self.slab
-                .allocate(pack(key, value), key_len, deadline, self.limits.max_entries);
-        let queue = if self.ghost.take(hash) {
-            Queue::Main
-        } else {
-            Queue::Small
-        };
-        self.slab.push_head(queue, index);
-        let (slab, hasher) = (&self.slab, &self.hasher);
-        self.index
-            .insert_unique(hash, index, |&i| hasher.hash_one(slab.slot(i).key_bytes()));
-        if deadline != NO_DEADLINE {
-            self.expiry.insert(&mut self.slab, index);
-        }
-        self.counters.inserts += 1;
-    }
-
-    /// Replaces the value and deadline of a live entry. An entry that grows is moved to the
-    /// head of its queue while room is made, so it can never evict itself.
-    fn update(
-        &mut self,
-        index: u32,
-        key: &str,
-        value: &[u8],
-        deadline: u64,
-        weight: u64,
-        now: u64,
-    ) {
-        let queue = self.slab.slot(index).queue;
-        // Unlinked, the entry no longer counts against the limits, so room is made for all of
-        // it, and it cannot be chosen as its own victim.
-        self.slab.unlink(index);
-        self.make_room(weight, 1, now);
-        let slot = self.slab.slot_mut(index);
-        if slot.data.len() == key.len() + value.len() {
-            // Same size: reuse the buffer (the key bytes are already the same).
-            slot.data[key.len()..].copy_from_slice(value);
-        } else {
-            slot.data = pack(key, value);
-        }
-        slot.freq = (slot.freq + 1).min(MAX_FREQ);
-        self.slab.push_head(queue, index);
-        self.set_deadline(index, deadline);
-    }
-
-    fn set_deadline(&mut self, index: u32, deadline: u64) {
-        let old = self.slab.slot(index).deadline;
-        self.slab.slot_mut(index).deadline = deadline;
-        match (old == NO_DEADLINE, deadline == NO_DEADLINE) {
-            (true, true) => {}
-            (true, false) => self.expiry.insert(&mut self.slab, index),
-            (false, true) => self.expiry.remove(&mut self.slab, index),
-            (false, false) => self.expiry.update(&mut self.slab, index),
         }
     }
 
-    /// Evicts until `extra_count` more entries weighing `extra_weight` fit, reclaiming expired
-    /// entries before any live one.
-    fn make_room(&mut self, extra_weight: u64, extra_count: usize, now: u64) {
-        while self.len() + extra_count > self.limits.max_entries
-            || self.weight() + extra_weight > self.limits.max_bytes
+    /// Starts a call that goes ahead: records the time, reclaims a few expired entries and, if
+    /// the lookup found the key's entry expired, reclaims that one too.
+    ///
+    /// A live entry found at the same effective time stays where it is: only expired entries
+    /// are reclaimed.
+    fn begin(&mut self, key: HashedKey<'_>, found: Found, now: Timestamp) -> Now {
+        let now = self.policy.begin(&mut self.entries, now);
+        if let Found::Expired = found {
+            self.drop_expired(key, now);
+        }
+        now
+    }
+
+    /// Reclaims the key's expired entry, unless [`Policy::begin`] already did.
+    fn drop_expired(&mut self, key: HashedKey<'_>, now: Now) {
+        if let Some(slot) = self.entries.find(key)
+            && !self.policy.is_live(slot, now)
         {
-            if self.reclaim_expired(now, 1) == 1 {
-                continue;
-            }
-            if !self.evict_one() {
-                break;
+            self.remove(slot, Removal::Expired);
+        }
+    }
+
+    fn remove(&mut self, slot: Slot, cause: Removal) {
+        self.policy.remove(&self.entries, slot, cause);
+        self.entries.forget(slot, cause);
+    }
+
+    /// Stores `payload` under `key`, where the lookup at this call's time found `found` (an
+    /// expired entry has been reclaimed by [`begin`](Self::begin)): replaces a live entry in its
+    /// slot, or inserts after making room.
+    fn write(
+        &mut self,
+        key: HashedKey<'_>,
+        found: Found,
+        payload: Payload<'_>,
+        weight: EntryWeight,
+        deadline: Option<Timestamp>,
+        now: Now,
+    ) {
+        match found {
+            Found::Live(slot) => self.replace(slot, key, payload, weight, deadline, now),
+            Found::Expired | Found::Missing => {
+                let slot = self.policy.insert(
+                    &mut self.entries,
+                    key.hash(),
+                    weight,
+                    deadline,
+                    payload.tag(),
+                    now,
+                );
+                let data = match &payload {
+                    Payload::Bytes(value) => pack(key.key(), value),
+                    Payload::Collection(_) => Box::from(key.key().as_bytes()),
+                };
+                let max_slots = self.policy.limits().max_entries();
+                self.entries.file(slot, key, data, max_slots);
+                if let Payload::Collection(collection) = payload {
+                    self.entries.collections.insert(slot.as_u32(), collection);
+                }
             }
         }
     }
 
-    /// Evicts one live entry by S3-FIFO; false if no entry is on a queue.
-    fn evict_one(&mut self) -> bool {
-        loop {
-            let (small, main) = (self.slab.small, self.slab.main);
-            if small.len == 0 && main.len == 0 {
-                return false;
+    /// Replaces the live entry in `slot`, of any kind, with `payload`; counts an update.
+    fn replace(
+        &mut self,
+        slot: Slot,
+        key: HashedKey<'_>,
+        payload: Payload<'_>,
+        weight: EntryWeight,
+        deadline: Option<Timestamp>,
+        now: Now,
+    ) {
+        self.policy.reweigh(&mut self.entries, slot, weight, now);
+        if self.policy.tag(slot) != TAG_BYTES {
+            self.entries.collections.remove(&slot.as_u32());
+        }
+        self.policy.set_tag(slot, payload.tag());
+        let data = &mut self.entries.data[slot.index()];
+        match payload {
+            Payload::Bytes(value) => {
+                if data.len() == key.key().len() + value.len() {
+                    // Same size: reuse the buffer (the key bytes are already the same).
+                    data[key.key().len()..].copy_from_slice(value);
+                } else {
+                    *data = pack(key.key(), value);
+                }
             }
-            let small_over_share = small.len > 0
-                && (main.len == 0
-                    || small.weight.saturating_mul(10) > self.limits.max_bytes
-                    || small.len.saturating_mul(10) > self.limits.max_entries);
-            let queue = if small_over_share {
-                Queue::Small
-            } else {
-                Queue::Main
+            Payload::Collection(collection) => {
+                if data.len() != key.key().len() {
+                    *data = Box::from(key.key().as_bytes());
+                }
+                self.entries.collections.insert(slot.as_u32(), collection);
+            }
+        }
+        self.policy.set_deadline(slot, deadline);
+        self.policy.record_write(slot);
+    }
+
+    /// [`incr`](Self::incr) once the key has been checked.
+    fn increment(&mut self, key: HashedKey<'_>, by: i64, now: Timestamp) -> Result<i64, Error> {
+        let found = self.find_checked(key, now, Kind::Bytes)?;
+        let current = match found {
+            Found::Live(slot) => {
+                parse_integer(self.entries.value(slot)).ok_or(Error::NotAnInteger)?
+            }
+            Found::Expired | Found::Missing => 0,
+        };
+        let result = current.checked_add(by).ok_or(Error::Overflow)?;
+        let text = result.to_string();
+        let weight = self.limits().check_entry(key.key(), text.len())?;
+        let now = self.begin(key, found, now);
+        let deadline = match found {
+            Found::Live(slot) => self.policy.deadline(slot),
+            Found::Expired | Found::Missing => None,
+        };
+        self.write(
+            key,
+            found,
+            Payload::Bytes(text.as_bytes()),
+            weight,
+            deadline,
+            now,
+        );
+        Ok(result)
+    }
+
+    /// Prunes the expired members of the member set in `slot`, and `also` (if given); removes
+    /// the set if none is left, else moves its deadline to the latest member's. False if the
+    /// set was removed.
+    fn prune_members(&mut self, slot: Slot, now: Now, also: Option<&str>) -> bool {
+        let set = self.entries.members(slot);
+        let key_len = self.entries.key_bytes(slot).len();
+        let weight = set.weight_after_prune(key_len, now, also);
+        if weight == set.weight(key_len) {
+            return true;
+        }
+        if weight == Limits::entry_weight(key_len, 0) {
+            self.remove(slot, Removal::Dropped);
+            return false;
+        }
+        // Invariant: the set only shrinks, so its weight still fits.
+        let weight = self
+            .limits()
+            .check_weight(weight)
+            .expect("a set that shrank still fits the entry limit");
+        self.policy.reweigh(&mut self.entries, slot, weight, now);
+        let set = self.entries.members_mut(slot);
+        set.prune(now);
+        if let Some(member) = also {
+            set.remove(member, now);
+        }
+        let latest = set.latest_deadline();
+        self.policy.set_deadline(slot, latest);
+        true
+    }
+}
+
+/// What a write stores: bytes, or a list or member set.
+enum Payload<'v> {
+    Bytes(&'v [u8]),
+    Collection(Collection),
+}
+
+impl Payload<'_> {
+    fn tag(&self) -> u8 {
+        match self {
+            Payload::Bytes(_) => TAG_BYTES,
+            Payload::Collection(Collection::List(_)) => TAG_LIST,
+            Payload::Collection(Collection::Members(_)) => TAG_MEMBERS,
+        }
+    }
+}
+
+impl Host for Entries {
+    fn weight(&self, slot: Slot) -> u64 {
+        let key_len = usize::from(self.key_len[slot.index()]);
+        let data = &self.data[slot.index()];
+        // Only an entry with no value bytes can be a collection, so the map is rarely asked.
+        if data.len() == key_len
+            && let Some(collection) = self.collections.get(&slot.as_u32())
+        {
+            return match collection {
+                Collection::List(list) => list.weight(key_len),
+                Collection::Members(set) => set.weight(key_len),
             };
-            let Some(tail) = self.slab.tail(queue) else {
-                return false;
-            };
-            let freq = self.slab.slot(tail).freq;
-            match queue {
-                Queue::Small if freq >= PROMOTE_AT_FREQ => {
-                    self.slab.unlink(tail);
-                    self.slab.slot_mut(tail).freq = 0;
-                    self.slab.push_head(Queue::Main, tail);
-                }
-                Queue::Main if freq > 0 => {
-                    self.slab.unlink(tail);
-                    self.slab.slot_mut(tail).freq = freq - 1;
-                    self.slab.push_head(Queue::Main, tail);
-                }
-                _ => {
-                    let hash = self.hash(self.slab.slot(tail).key_bytes());
-                    if queue == Queue::Small {
-                        let capacity = self.len().max(16).min(self.limits.max_entries);
-                        self.ghost.insert(hash, capacity);
-                    }
-                    self.remove_hashed(tail, hash);
-                    self.counters.evictions_capacity += 1;
-                    return true;
-                }
-            }
         }
+        Limits::entry_weight(key_len, data.len() - key_len)
     }
 
-    /// Reclaims up to `budget` expired entries, earliest deadline first; returns how many.
-    fn reclaim_expired(&mut self, now: u64, budget: usize) -> usize {
-        let mut reclaimed = 0;
-        while reclaimed < budget {
-            match self.expiry.peek() {
-                Some(index) if self.slab.slot(index).is_expired(now) => {
-                    self.remove_expired(index);
-                    reclaimed += 1;
-                }
-                _ => break,
-            }
-        }
-        reclaimed
+    fn fingerprint(&self, slot: Slot) -> u64 {
+        self.hasher.hash_bytes(self.key_bytes(slot))
     }
 
-    fn remove_expired(&mut self, index: u32) {
-        self.remove(index);
-        self.counters.evictions_expired += 1;
-    }
-
-    /// Removes a held entry from every structure and frees its slot.
-    fn remove(&mut self, index: u32) {
-        self.remove_hashed(index, self.hash(self.slab.slot(index).key_bytes()));
-    }
-
-    /// [`remove`](Self::remove) when the caller already hashed the entry's key.
-    fn remove_hashed(&mut self, index: u32, hash: u64) {
-        match self.index.find_entry(hash, |&i| i == index) {
+    fn forget(&mut self, slot: Slot, _cause: Removal) {
+        let hash = self.fingerprint(slot);
+        match self.index.find_entry(hash, |&i| i == slot.as_u32()) {
             Ok(entry) => {
                 entry.remove();
             }
             Err(_) => unreachable!("every held slot is in the index"),
         }
-        self.expiry.remove(&mut self.slab, index);
-        self.slab.unlink(index);
-        self.slab.release(index);
+        let i = slot.index();
+        if self.data[i].len() == usize::from(self.key_len[i]) {
+            self.collections.remove(&slot.as_u32());
+        }
+        self.data[i] = Box::default();
+        self.key_len[i] = 0;
+    }
+}
+
+impl Entries {
+    fn find(&self, key: HashedKey<'_>) -> Option<Slot> {
+        let bytes = key.key().as_bytes();
+        self.index
+            .find(key.hash(), |&slot| {
+                self.key_bytes(Slot::from_u32(slot)) == bytes
+            })
+            .map(|&slot| Slot::from_u32(slot))
     }
 
-    fn check(&self) -> Result<(), String> {
-        // `len()` and `weight()` are the queues' totals; the slot scan below checks them.
+    fn key_bytes(&self, slot: Slot) -> &[u8] {
+        &self.data[slot.index()][..usize::from(self.key_len[slot.index()])]
+    }
+
+    fn key(&self, slot: Slot) -> &str {
+        // Invariant: `data` always starts with the bytes of a `&str` key, cut at its length.
+        std::str::from_utf8(self.key_bytes(slot)).expect("stored keys are valid UTF-8")
+    }
+
+    fn value(&self, slot: Slot) -> &[u8] {
+        &self.data[slot.index()][usize::from(self.key_len[slot.index()])..]
+    }
+
+    fn list(&self, slot: Slot) -> &CappedList<Box<[u8]>> {
+        match self.collections.get(&slot.as_u32()) {
+            Some(Collection::List(list)) => list,
+            _ => unreachable!("slots tagged as lists hold a list"),
+        }
+    }
+
+    fn list_mut(&mut self, slot: Slot) -> &mut CappedList<Box<[u8]>> {
+        match self.collections.get_mut(&slot.as_u32()) {
+            Some(Collection::List(list)) => list,
+            _ => unreachable!("slots tagged as lists hold a list"),
+        }
+    }
+
+    fn members(&self, slot: Slot) -> &MemberSet {
+        match self.collections.get(&slot.as_u32()) {
+            Some(Collection::Members(set)) => set,
+            _ => unreachable!("slots tagged as member sets hold a member set"),
+        }
+    }
+
+    fn members_mut(&mut self, slot: Slot) -> &mut MemberSet {
+        match self.collections.get_mut(&slot.as_u32()) {
+            Some(Collection::Members(set)) => set,
+            _ => unreachable!("slots tagged as member sets hold a member set"),
+        }
+    }
+
+    /// Files a new entry under the slot the policy gave it (never numbered `max_slots` or
+    /// higher).
+    fn file(&mut self, slot: Slot, key: HashedKey<'_>, data: Box<[u8]>, max_slots: usize) {
+        let i = slot.index();
+        if i == self.data.len() {
+            if self.data.len() == self.data.capacity() {
+                // Grow as the policy's own per-slot vectors do: by a quarter at a time, never
+                // past the most slots there can be.
+                let room = max_slots.saturating_sub(self.data.len()).max(1);
+                let more = (self.data.len() / 4).max(16).min(room);
+                self.data.reserve_exact(more);
+                self.key_len.reserve_exact(more);
+            }
+            self.data.push(data);
+            self.key_len.push(0);
+        } else {
+            self.data[i] = data;
+        }
+        self.key_len[i] =
+            u16::try_from(key.key().len()).expect("Limits caps max_key_bytes at u16::MAX");
+        let (data, key_len, hasher) = (&self.data, &self.key_len, &self.hasher);
+        self.index
+            .insert_unique(key.hash(), slot.as_u32(), |&other| {
+                let other = other as usize;
+                hasher.hash_bytes(&data[other][..usize::from(key_len[other])])
+            });
+    }
+
+    fn clear(&mut self) {
+        self.index.clear();
+        self.data.clear();
+        self.key_len.clear();
+        self.collections.clear();
+    }
+
+    fn check(&self, policy: &Policy) -> Result<(), String> {
+        let limits = policy.limits();
         let mut held = 0usize;
-        let mut weight = 0u64;
-        let mut with_deadline = 0usize;
-        for (i, slot) in self.slab.slots.iter().enumerate() {
-            if slot.queue == Queue::Vacant {
-                if !slot.data.is_empty() || slot.heap_pos != NOT_IN_HEAP {
-                    return Err(format!(
-                        "vacant slot {i} still holds data or a heap position"
-                    ));
+        for i in 0..self.data.len() {
+            let slot = Slot::from_u32(i as u32);
+            if !policy.is_held(slot) {
+                if !self.data[i].is_empty() {
+                    return Err(format!("vacant slot {i} still holds data"));
                 }
                 continue;
             }
             held += 1;
-            weight += slot.weight();
-            let key = std::str::from_utf8(slot.key_bytes())
+            let key = std::str::from_utf8(self.key_bytes(slot))
                 .map_err(|_| format!("slot {i} holds a key that is not UTF-8"))?;
-            self.limits
-                .check_entry(key, slot.value().len())
-                .map_err(|e| format!("slot {i} holds an entry the limits refuse: {e}"))?;
-            if slot.freq > MAX_FREQ {
-                return Err(format!("slot {i} has frequency {}", slot.freq));
-            }
-            if self.find(key) != Some(i as u32) {
+            limits
+                .check_key(key)
+                .map_err(|e| format!("slot {i} holds a key the limits refuse: {e}"))?;
+            if self.find(self.hasher.hash(key)) != Some(slot) {
                 return Err(format!("slot {i} ({key:?}) is not found through the index"));
             }
-            match (slot.deadline == NO_DEADLINE, slot.heap_pos == NOT_IN_HEAP) {
-                (true, true) => {}
-                (false, false) => with_deadline += 1,
-                _ => return Err(format!("slot {i} disagrees with the expiry heap")),
+            let collection = self.collections.get(&slot.as_u32());
+            match (policy.tag(slot), collection) {
+                (TAG_BYTES, None) => {}
+                (TAG_LIST, Some(Collection::List(list))) if !list.is_empty() => {}
+                (TAG_MEMBERS, Some(Collection::Members(set))) if !set.is_empty() => {}
+                (tag, _) => {
+                    return Err(format!(
+                        "slot {i} ({key:?}) is tagged {tag} but holds {}",
+                        match collection {
+                            None => "a byte value",
+                            Some(Collection::List(_)) => "a list (possibly empty)",
+                            Some(Collection::Members(_)) => "a member set (possibly empty)",
+                        }
+                    ));
+                }
+            }
+            if collection.is_some() && self.data[i].len() != key.len() {
+                return Err(format!("collection slot {i} holds value bytes"));
             }
         }
-        if held != self.len() || self.index.len() != self.len() {
+        if held != policy.len() || self.index.len() != held {
             return Err(format!(
-                "len is {} but {held} slots are held and the index has {}",
-                self.len(),
+                "{held} slots hold data, the policy holds {} and the index {}",
+                policy.len(),
                 self.index.len()
             ));
         }
-        if weight != self.weight() {
-            return Err(format!(
-                "weight is {} but entries weigh {weight}",
-                self.weight()
-            ));
+        if self
+            .collections
+            .keys()
+            .any(|&slot| !policy.is_held(Slot::from_u32(slot)))
+        {
+            return Err("a collection is filed under a vacant slot".to_owned());
         }
-        if self.expiry.len() != with_deadline {
-            return Err(format!(
-                "expiry heap has {} slots but {with_deadline} entries have deadlines",
-                self.expiry.len()
-            ));
-        }
-        self.expiry.check(&self.slab)?;
-        for queue in [Queue::Small, Queue::Main] {
-            let list = self.slab.list(queue);
-            let (mut len, mut list_weight) = (0usize, 0u64);
-            let mut cursor = list.head;
-            for _ in 0..list.len {
-                let slot = self.slab.slot(cursor);
-                if slot.queue != queue || self.slab.slot(slot.next).prev != cursor {
-                    return Err(format!("{queue:?} queue is mislinked at slot {cursor}"));
-                }
-                len += 1;
-                list_weight += slot.weight();
-                cursor = slot.next;
-            }
-            if len != list.len || list_weight != list.weight || (len > 0 && cursor != list.head) {
-                return Err(format!("{queue:?} queue's counts or ring are wrong"));
-            }
-        }
-        if self.slab.free_count() != self.slab.slots.len() - self.len() {
-            return Err("free list does not hold exactly the vacant slots".to_owned());
-        }
-        if self.len() > self.limits.max_entries || self.weight() > self.limits.max_bytes {
-            return Err(format!(
-                "limits exceeded: {} entries, {} bytes",
-                self.len(),
-                self.weight()
-            ));
-        }
-        self.ghost.check()
+        Ok(())
     }
 }
 
-fn deadline_after(now: u64, ttl: Option<Ttl>) -> u64 {
-    ttl.map_or(NO_DEADLINE, |ttl| {
-        Timestamp::from_millis(now).saturating_add(ttl).as_millis()
-    })
+/// Builds the combined key + value buffer of a slot.
+fn pack(key: &str, value: &[u8]) -> Box<[u8]> {
+    let mut data = Vec::with_capacity(key.len() + value.len());
+    data.extend_from_slice(key.as_bytes());
+    data.extend_from_slice(value);
+    data.into_boxed_slice()
+}
+
+/// The weight of a snapshot entry, checked against `limits` (every member counted, live or
+/// not), or why it cannot be imported.
+fn snapshot_weight(entry: &SnapshotEntry, limits: &Limits) -> Result<EntryWeight, Error> {
+    match &entry.value {
+        SnapshotValue::Bytes(value) => limits.check_entry(&entry.key, value.len()),
+        SnapshotValue::List(items) => {
+            limits.check_key(&entry.key)?;
+            if items.is_empty() {
+                return Err(Error::InvalidSnapshot("a list entry has no items"));
+            }
+            let mut list = CappedList::<u32>::new();
+            for item in items {
+                list.append(u32::try_from(item.len()).unwrap_or(u32::MAX));
+            }
+            limits.check_weight(list.weight(entry.key.len()))
+        }
+        SnapshotValue::Members(members) => {
+            limits.check_key(&entry.key)?;
+            if members.is_empty() {
+                return Err(Error::InvalidSnapshot("a member-set entry has no members"));
+            }
+            let mut set = MemberSet::new();
+            for member in members {
+                MemberSet::check_member(&member.member, limits)?;
+                set.restore(&member.member, member.expires_at);
+            }
+            limits.check_weight(set.weight(entry.key.len()))
+        }
+    }
 }
 
 /// Parses a canonical decimal `i64` the way Redis's `string2ll` does.

@@ -92,11 +92,11 @@ impl Lru {
 
 /// Replays `requests` against S3-FIFO (the store, filling on miss) and LRU.
 fn hit_ratios(capacity: usize, requests: &[String]) -> (f64, f64) {
-    let limits = Limits {
-        max_entries: capacity,
-        ..Limits::default()
-    };
-    let mut store = Store::new(limits).expect("valid limits");
+    let limits = Limits::builder()
+        .max_entries(capacity)
+        .build()
+        .expect("valid limits");
+    let mut store = Store::new(limits);
     let mut lru = Lru::new(capacity);
     let (mut store_hits, mut lru_hits) = (0u64, 0u64);
     for key in requests {

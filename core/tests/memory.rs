@@ -16,13 +16,13 @@ fn metadata_per_entry(ttl_every: usize) -> f64 {
     let keys: Vec<String> = (0..ENTRIES).map(|i| format!("room:{i}:last")).collect();
     let value = [7u8; 32];
     let payload: usize = keys.iter().map(|k| k.len() + value.len()).sum();
-    let limits = Limits {
-        max_entries: ENTRIES,
-        max_bytes: 1 << 30,
-        ..Limits::default()
-    };
+    let limits = Limits::builder()
+        .max_entries(ENTRIES)
+        .max_bytes(1 << 30)
+        .build()
+        .expect("valid limits");
     let region = Region::new(GLOBAL);
-    let mut store = Store::new(limits).expect("valid limits");
+    let mut store = Store::new(limits);
     let now = Timestamp::ZERO;
     let ttl = Ttl::from_secs(60).expect("non-zero");
     for (i, key) in keys.iter().enumerate() {
@@ -42,8 +42,10 @@ fn metadata_per_entry_stays_bounded() {
     println!(
         "metadata bytes per entry ({ENTRIES} entries): {without_ttl:.1} without TTL, {with_ttl:.1} with TTL"
     );
-    // A 40-byte slot, the hash index and (with TTL) the 4-byte heap slot, each with their
-    // vectors' growth slack (measured: 46.6 and 51.8). A regression past these bounds means a new per-entry cost.
-    assert!(without_ttl < 52.0, "{without_ttl}");
-    assert!(with_ttl < 58.0, "{with_ttl}");
+    // 36 bytes of per-slot metadata (the policy's 18, the buffer handle and key length), the
+    // hash index with its load-factor slack and (with TTL) the 4-byte heap slot; the per-slot
+    // vectors stop growing at `max_entries`. Measured: 42.6 and 46.6. The budget with
+    // a TTL is 48; a regression past it means a new per-entry cost.
+    assert!(without_ttl < 44.0, "{without_ttl}");
+    assert!(with_ttl <= 48.0, "{with_ttl}");
 }

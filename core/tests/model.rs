@@ -1,8 +1,10 @@
 //! Model-based property test: random sequences of every `Store` operation, with a clock
 //! that advances (and sometimes steps back), checked against a naive reference model.
 //!
-//! The model is a `BTreeMap` from key to value and absolute deadline, written straight from
-//! the documented semantics. After every step the test
+//! The model is a `BTreeMap` from key to entry (a byte value, a capped list or a member set
+//! whose members carry their own deadlines) and the entry's absolute deadline, written straight
+//! from the documented semantics — including list caps and trimming by bytes, member expiry
+//! and pruning, and `wrong_type` across kinds. After every step the test
 //!
 //! - compares the operation's result with the model's, error for error;
 //! - runs `Store::validate()` and checks `len <= max_entries` and `weight <= max_bytes`;
@@ -30,12 +32,13 @@
 //! replayed first on every run.
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::ops::RangeInclusive;
 
 use chatcache_core::{
-    ENTRY_OVERHEAD, Error, ImportSummary, KeyTtl, Limits, Snapshot, SnapshotEntry, Stats, Store,
-    Timestamp, Ttl,
+    ENTRY_OVERHEAD, Error, ITEM_OVERHEAD, ImportSummary, KeyTtl, Kind, Limits, LimitsBuilder,
+    MAX_LIST_CAP, Snapshot, SnapshotEntry, SnapshotMember, SnapshotValue, Stats, Store, Timestamp,
+    Ttl,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -56,27 +59,37 @@ struct Profile {
 
 const UNBOUNDED: Profile = Profile {
     name: "unbounded",
-    limits: Limits {
-        max_entries: 10_000,
-        max_bytes: 1 << 24,
-        max_entry_bytes: 512,
-        max_key_bytes: 16,
-    },
+    limits: checked(
+        Limits::builder()
+            .max_entries(10_000)
+            .max_bytes(1 << 24)
+            .max_entry_bytes(512)
+            .max_key_bytes(16),
+    ),
     max_value_len: 520,
     evicts: false,
 };
 
 const TIGHT: Profile = Profile {
     name: "tight",
-    limits: Limits {
-        max_entries: 5,
-        max_bytes: 400,
-        max_entry_bytes: 200,
-        max_key_bytes: 16,
-    },
+    limits: checked(
+        Limits::builder()
+            .max_entries(5)
+            .max_bytes(400)
+            .max_entry_bytes(200)
+            .max_key_bytes(16),
+    ),
     max_value_len: 160,
     evicts: true,
 };
+
+/// Limits for a constant profile.
+const fn checked(builder: LimitsBuilder) -> Limits {
+    match builder.build() {
+        Ok(limits) => limits,
+        Err(_) => panic!("invalid test limits"),
+    }
+}
 
 /// An operation of the test, including time steps. Ttls are raw milliseconds, so that zero
 /// and too-long ttls reach the conversion; import deadlines are relative to the host clock.
@@ -99,22 +112,64 @@ enum Op {
     /// Import a snapshot into the current store.
     Import {
         version: u32,
-        entries: Vec<(String, Vec<u8>, Option<i64>)>,
+        entries: Vec<(String, ImportValue, Option<i64>)>,
     },
+    ListPush(String, Vec<u8>, u64, Option<u64>),
+    ListRange(String, i64, i64),
+    ListLen(String),
+    /// A member's ttl is required: raw milliseconds, so zero and too long reach the conversion.
+    MemberAdd(String, String, u64),
+    Members(String),
+    MemberRemove(String, String),
     Advance(u64),
     /// The host clock steps back (the store must treat it as the latest time seen).
     Rewind(u64),
 }
 
 fn keys(limits: &Limits) -> impl Strategy<Value = String> + Clone + use<> {
-    let longest = "k".repeat(limits.max_key_bytes);
-    let too_long = "k".repeat(limits.max_key_bytes + 1);
+    let longest = "k".repeat(limits.max_key_bytes());
+    let too_long = "k".repeat(limits.max_key_bytes() + 1);
     prop_oneof![
         12 => prop::sample::select(vec!["a", "b", "c", "d", "e", "room:1", "é🔑", "a*"])
             .prop_map(str::to_owned),
         1 => Just(String::new()),
         1 => Just(longest),
         1 => Just(too_long),
+    ]
+}
+
+/// What an imported entry holds; member deadlines are relative to the host clock.
+#[derive(Clone, Debug)]
+enum ImportValue {
+    Bytes(Vec<u8>),
+    List(Vec<Vec<u8>>),
+    Members(Vec<(String, i64)>),
+}
+
+fn members(limits: &Limits) -> impl Strategy<Value = String> + Clone + use<> {
+    let too_long = "m".repeat(limits.max_key_bytes() + 1);
+    prop_oneof![
+        12 => prop::sample::select(vec!["ada", "bob", "cy", "dé", "🦀"]).prop_map(str::to_owned),
+        1 => Just(String::new()),
+        1 => Just(too_long),
+    ]
+}
+
+fn caps() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        10 => 1u64..=4,
+        2 => 5u64..=50,
+        1 => Just(0),
+        1 => Just(MAX_LIST_CAP),
+        1 => Just(MAX_LIST_CAP + 1),
+    ]
+}
+
+fn indices() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        6 => -6i64..=6,
+        1 => Just(i64::MIN),
+        1 => Just(i64::MAX),
     ]
 }
 
@@ -164,11 +219,26 @@ fn increments() -> impl Strategy<Value = i64> {
 fn ops(profile: &Profile, len: RangeInclusive<usize>) -> impl Strategy<Value = Vec<Op>> + use<> {
     let key = keys(&profile.limits);
     let value = values(profile.max_value_len);
+    let member = members(&profile.limits);
+    let item = prop_oneof![
+        3 => vec(any::<u8>(), 0..6),
+        1 => (any::<u8>(), 0..=profile.max_value_len).prop_map(|(byte, len)| vec![byte; len]),
+    ];
+    let import_value = prop_oneof![
+        4 => value.clone().prop_map(ImportValue::Bytes),
+        1 => vec(item.clone(), 0..4).prop_map(ImportValue::List),
+        1 => vec((member.clone(), -20i64..=60), 0..4).prop_map(ImportValue::Members),
+    ];
     let import_entry = (
         key.clone(),
-        value.clone(),
+        import_value,
         prop::option::weighted(0.7, -20i64..=60),
     );
+    let member_ttls = prop_oneof![
+        12 => 1u64..=60,
+        1 => Just(0),
+        1 => Just(Ttl::MAX_MILLIS + 1),
+    ];
     let op = prop_oneof![
         6 => key.clone().prop_map(Op::Get),
         2 => key.clone().prop_map(Op::Peek),
@@ -179,12 +249,19 @@ fn ops(profile: &Profile, len: RangeInclusive<usize>) -> impl Strategy<Value = V
         3 => (key.clone(), ttls()).prop_map(|(k, t)| Op::Touch(k, t)),
         2 => key.clone().prop_map(Op::Ttl),
         3 => (key.clone(), increments()).prop_map(|(k, by)| Op::Incr(k, by)),
-        2 => (key, increments()).prop_map(|(k, by)| Op::Decr(k, by)),
+        2 => (key.clone(), increments()).prop_map(|(k, by)| Op::Decr(k, by)),
         1 => Just(Op::Clear),
         1 => Just(Op::PurgeExpired),
         1 => Just(Op::RoundTrip),
-        1 => (prop::sample::select(vec![1, 1, 1, 2]), vec(import_entry, 0..=4))
+        1 => (prop::sample::select(vec![1, 2, 2, 3]), vec(import_entry, 0..=4))
             .prop_map(|(version, entries)| Op::Import { version, entries }),
+        6 => (key.clone(), item, caps(), ttls()).prop_map(|(k, i, c, t)| Op::ListPush(k, i, c, t)),
+        3 => (key.clone(), indices(), indices()).prop_map(|(k, a, b)| Op::ListRange(k, a, b)),
+        1 => key.clone().prop_map(Op::ListLen),
+        5 => (key.clone(), member.clone(), member_ttls)
+            .prop_map(|(k, m, t)| Op::MemberAdd(k, m, t)),
+        3 => key.clone().prop_map(Op::Members),
+        2 => (key.clone(), member).prop_map(|(k, m)| Op::MemberRemove(k, m)),
         8 => (0u64..=30).prop_map(Op::Advance),
         1 => (1_000u64..=100_000).prop_map(Op::Advance),
         2 => (1u64..=50).prop_map(Op::Rewind),
@@ -214,12 +291,42 @@ impl Counters {
     }
 }
 
+/// A model entry's content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Value {
+    Bytes(Vec<u8>),
+    /// Oldest item first.
+    List(VecDeque<Vec<u8>>),
+    /// Member → absolute deadline; expired members stay until a member operation prunes them.
+    Members(BTreeMap<String, u64>),
+}
+
+impl Value {
+    fn kind(&self) -> Kind {
+        match self {
+            Value::Bytes(_) => Kind::Bytes,
+            Value::List(_) => Kind::List,
+            Value::Members(_) => Kind::Members,
+        }
+    }
+
+    /// The documented weight of the entry under `key`.
+    fn weight(&self, key: &str) -> u64 {
+        let items: u64 = match self {
+            Value::Bytes(value) => value.len() as u64,
+            Value::List(items) => items.iter().map(|i| i.len() as u64 + ITEM_OVERHEAD).sum(),
+            Value::Members(members) => members.keys().map(|m| m.len() as u64 + ITEM_OVERHEAD).sum(),
+        };
+        key.len() as u64 + items + ENTRY_OVERHEAD
+    }
+}
+
 /// The reference: entries with absolute deadlines (`None`: never expires), the latest time
 /// seen, and the counters.
 struct Model {
     limits: Limits,
     clock: u64,
-    entries: BTreeMap<String, (Vec<u8>, Option<u64>)>,
+    entries: BTreeMap<String, (Value, Option<u64>)>,
     counters: Counters,
 }
 
@@ -246,26 +353,42 @@ impl Model {
     fn check_key(&self, key: &str) -> Result<(), Error> {
         if key.is_empty() {
             Err(Error::EmptyKey)
-        } else if key.len() > self.limits.max_key_bytes {
+        } else if key.len() > self.limits.max_key_bytes() {
             Err(Error::KeyTooLong {
                 len: key.len(),
-                max: self.limits.max_key_bytes,
+                max: self.limits.max_key_bytes(),
             })
         } else {
             Ok(())
         }
     }
 
-    fn check_entry(&self, key: &str, value_len: usize) -> Result<(), Error> {
-        self.check_key(key)?;
-        let weight = (key.len() + value_len) as u64 + ENTRY_OVERHEAD;
-        if weight > self.limits.max_entry_bytes {
+    fn check_member(&self, member: &str) -> Result<(), Error> {
+        if member.is_empty() {
+            Err(Error::EmptyMember)
+        } else if member.len() > self.limits.max_key_bytes() {
+            Err(Error::MemberTooLong {
+                len: member.len(),
+                max: self.limits.max_key_bytes(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    fn check_weight(&self, weight: u64) -> Result<(), Error> {
+        if weight > self.limits.max_entry_bytes() {
             return Err(Error::EntryTooLarge {
                 weight,
-                max: self.limits.max_entry_bytes,
+                max: self.limits.max_entry_bytes(),
             });
         }
         Ok(())
+    }
+
+    fn check_entry(&self, key: &str, value_len: usize) -> Result<(), Error> {
+        self.check_key(key)?;
+        self.check_weight((key.len() + value_len) as u64 + ENTRY_OVERHEAD)
     }
 
     fn check_ttl(ttl: Option<u64>) -> Result<Option<u64>, Error> {
@@ -281,26 +404,49 @@ impl Model {
         ttl.map(|ttl| now.saturating_add(ttl).min(u64::MAX - 1))
     }
 
-    fn live(&self, key: &str, at: u64) -> Option<&(Vec<u8>, Option<u64>)> {
+    fn live(&self, key: &str, at: u64) -> Option<&(Value, Option<u64>)> {
         self.entries
             .get(key)
             .filter(|(_, deadline)| deadline.is_none_or(|deadline| deadline > at))
     }
 
-    fn write(&mut self, key: &str, value: &[u8], deadline: Option<u64>) {
+    /// The live entry under `key` if it is of `kind` (`None` if there is no live entry), or
+    /// `wrong_type`.
+    fn live_of(
+        &self,
+        key: &str,
+        at: u64,
+        kind: Kind,
+    ) -> Result<Option<&(Value, Option<u64>)>, Error> {
+        match self.live(key, at) {
+            Some(entry) if entry.0.kind() != kind => Err(Error::WrongType {
+                expected: kind,
+                found: Some(entry.0.kind()),
+            }),
+            found => Ok(found),
+        }
+    }
+
+    fn write(&mut self, key: &str, value: Value, deadline: Option<u64>) {
         if self.live(key, self.clock).is_some() {
             self.counters.updates += 1;
         } else {
             self.counters.inserts += 1;
         }
-        self.entries
-            .insert(key.to_owned(), (value.to_vec(), deadline));
+        self.entries.insert(key.to_owned(), (value, deadline));
+    }
+
+    fn bytes_of(entry: Option<&(Value, Option<u64>)>) -> Option<Vec<u8>> {
+        entry.map(|(value, _)| match value {
+            Value::Bytes(bytes) => bytes.clone(),
+            other => unreachable!("checked to be bytes: {other:?}"),
+        })
     }
 
     fn get(&mut self, key: &str, now: u64) -> Result<Option<Vec<u8>>, Error> {
         self.check_key(key)?;
-        let at = self.advance(now);
-        let value = self.live(key, at).map(|(value, _)| value.clone());
+        let value = Self::bytes_of(self.live_of(key, self.effective(now), Kind::Bytes)?);
+        self.advance(now);
         if value.is_some() {
             self.counters.hits += 1;
         } else {
@@ -312,8 +458,9 @@ impl Model {
     // Reads record the time too (time never runs backwards), but only once the key is valid.
     fn peek(&mut self, key: &str, now: u64) -> Result<Option<Vec<u8>>, Error> {
         self.check_key(key)?;
-        let at = self.advance(now);
-        Ok(self.live(key, at).map(|(value, _)| value.clone()))
+        let value = Self::bytes_of(self.live_of(key, self.effective(now), Kind::Bytes)?);
+        self.advance(now);
+        Ok(value)
     }
 
     fn contains(&mut self, key: &str, now: u64) -> Result<bool, Error> {
@@ -326,7 +473,7 @@ impl Model {
         let ttl = Self::check_ttl(ttl)?;
         self.check_entry(key, value.len())?;
         let at = self.advance(now);
-        self.write(key, value, Self::deadline(at, ttl));
+        self.write(key, Value::Bytes(value.to_vec()), Self::deadline(at, ttl));
         Ok(())
     }
 
@@ -337,7 +484,7 @@ impl Model {
         if self.live(key, at).is_some() {
             return Ok(false);
         }
-        self.write(key, value, Self::deadline(at, ttl));
+        self.write(key, Value::Bytes(value.to_vec()), Self::deadline(at, ttl));
         Ok(true)
     }
 
@@ -379,15 +526,16 @@ impl Model {
     fn incr(&mut self, key: &str, by: i64, now: u64) -> Result<i64, Error> {
         self.check_key(key)?;
         let at = self.effective(now);
-        let (current, deadline) = match self.live(key, at) {
+        let (current, deadline) = match self.live_of(key, at, Kind::Bytes)? {
             None => (0, None),
-            Some((value, deadline)) => (parse_canonical_i64(value)?, *deadline),
+            Some((Value::Bytes(value), deadline)) => (parse_canonical_i64(value)?, *deadline),
+            Some(other) => unreachable!("checked to be bytes: {other:?}"),
         };
         let result = current.checked_add(by).ok_or(Error::Overflow)?;
         let text = result.to_string();
         self.check_entry(key, text.len())?;
         self.advance(now);
-        self.write(key, text.as_bytes(), deadline);
+        self.write(key, Value::Bytes(text.into_bytes()), deadline);
         Ok(result)
     }
 
@@ -397,29 +545,266 @@ impl Model {
         self.incr(key, by, now)
     }
 
+    fn list_push(
+        &mut self,
+        key: &str,
+        item: &[u8],
+        cap: u64,
+        ttl: Option<u64>,
+        now: u64,
+    ) -> Result<usize, Error> {
+        let ttl = Self::check_ttl(ttl)?;
+        self.check_key(key)?;
+        if cap == 0 || cap > MAX_LIST_CAP {
+            return Err(Error::InvalidCap {
+                cap,
+                max: MAX_LIST_CAP,
+            });
+        }
+        let at = self.effective(now);
+        let (mut items, deadline) = match self.live_of(key, at, Kind::List)? {
+            Some((Value::List(items), deadline)) => (items.clone(), *deadline),
+            None => (VecDeque::new(), None),
+            Some(other) => unreachable!("checked to be a list: {other:?}"),
+        };
+        self.check_weight(key.len() as u64 + item.len() as u64 + ITEM_OVERHEAD + ENTRY_OVERHEAD)?;
+        items.push_back(item.to_vec());
+        while items.len() as u64 > cap {
+            items.pop_front();
+        }
+        while Value::List(items.clone()).weight(key) > self.limits.max_entry_bytes() {
+            items.pop_front();
+        }
+        let at = self.advance(now);
+        let deadline = if ttl.is_some() {
+            Self::deadline(at, ttl)
+        } else {
+            deadline
+        };
+        let len = items.len();
+        self.write(key, Value::List(items), deadline);
+        Ok(len)
+    }
+
+    fn list_range(
+        &mut self,
+        key: &str,
+        start: i64,
+        stop: i64,
+        now: u64,
+    ) -> Result<Vec<Vec<u8>>, Error> {
+        self.check_key(key)?;
+        let items = match self.live_of(key, self.effective(now), Kind::List)? {
+            Some((Value::List(items), _)) => Some(items.clone()),
+            _ => None,
+        };
+        self.advance(now);
+        let Some(items) = items else {
+            self.counters.misses += 1;
+            return Ok(Vec::new());
+        };
+        self.counters.hits += 1;
+        // Redis LRANGE, written out: resolve negative indices, clamp, select inclusively.
+        let len = items.len() as i128;
+        let resolve = |i: i64| {
+            if i < 0 {
+                len + i128::from(i)
+            } else {
+                i128::from(i)
+            }
+        };
+        let (first, last) = (resolve(start).max(0), resolve(stop).min(len - 1));
+        Ok(items
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| (first..=last).contains(&(i as i128)))
+            .map(|(_, item)| item.clone())
+            .collect())
+    }
+
+    fn list_len(&mut self, key: &str, now: u64) -> Result<usize, Error> {
+        self.check_key(key)?;
+        let len = match self.live_of(key, self.effective(now), Kind::List)? {
+            Some((Value::List(items), _)) => items.len(),
+            _ => 0,
+        };
+        self.advance(now);
+        Ok(len)
+    }
+
+    fn member_add(&mut self, key: &str, member: &str, ttl: u64, now: u64) -> Result<bool, Error> {
+        let ttl = Self::check_ttl(Some(ttl))?.expect("a ttl was given");
+        self.check_key(key)?;
+        self.check_member(member)?;
+        let at = self.effective(now);
+        let mut set = match self.live_of(key, at, Kind::Members)? {
+            Some((Value::Members(set), _)) => set.clone(),
+            _ => BTreeMap::new(),
+        };
+        set.retain(|_, deadline| *deadline > at);
+        let added = !set.contains_key(member);
+        set.insert(
+            member.to_owned(),
+            Self::deadline(at, Some(ttl)).expect("a deadline"),
+        );
+        let value = Value::Members(set);
+        self.check_weight(value.weight(key))?;
+        self.advance(now);
+        let latest = match &value {
+            Value::Members(set) => set.values().max().copied(),
+            _ => unreachable!(),
+        };
+        self.write(key, value, latest);
+        Ok(added)
+    }
+
+    /// Prunes the live member set under `key` of members expired at `at` (and of `also`),
+    /// removing the set if it is left empty; returns the live members left.
+    fn prune(&mut self, key: &str, at: u64, also: Option<&str>) -> Vec<String> {
+        let Some((Value::Members(set), deadline)) = self.entries.get_mut(key) else {
+            return Vec::new();
+        };
+        let before = set.len();
+        set.retain(|member, deadline| *deadline > at && Some(member.as_str()) != also);
+        let left: Vec<String> = set.keys().cloned().collect();
+        if set.is_empty() {
+            self.entries.remove(key);
+        } else if set.len() != before {
+            *deadline = set.values().max().copied();
+        }
+        left
+    }
+
+    fn members(&mut self, key: &str, now: u64) -> Result<Vec<String>, Error> {
+        self.check_key(key)?;
+        let live = self
+            .live_of(key, self.effective(now), Kind::Members)?
+            .is_some();
+        let at = self.advance(now);
+        let left = if live {
+            self.prune(key, at, None)
+        } else {
+            Vec::new()
+        };
+        if left.is_empty() {
+            self.counters.misses += 1;
+        } else {
+            self.counters.hits += 1;
+        }
+        Ok(left)
+    }
+
+    fn member_remove(&mut self, key: &str, member: &str, now: u64) -> Result<bool, Error> {
+        self.check_key(key)?;
+        self.check_member(member)?;
+        let at = self.effective(now);
+        let removed = match self.live_of(key, at, Kind::Members)? {
+            Some((Value::Members(set), _)) => set.get(member).is_some_and(|&d| d > at),
+            _ => false,
+        };
+        self.advance(now);
+        if removed {
+            self.prune(key, at, Some(member));
+        }
+        Ok(removed)
+    }
+
+    /// A snapshot entry's content as a model value, and its weight as `import` checks it.
+    fn import_value(&self, entry: &SnapshotEntry) -> Result<Value, Error> {
+        self.check_key(&entry.key)?;
+        let value = match &entry.value {
+            SnapshotValue::Bytes(value) => Value::Bytes(value.clone()),
+            SnapshotValue::List(items) => {
+                if items.is_empty() {
+                    return Err(Error::InvalidSnapshot("a list entry has no items"));
+                }
+                Value::List(items.iter().cloned().collect())
+            }
+            SnapshotValue::Members(members) => {
+                if members.is_empty() {
+                    return Err(Error::InvalidSnapshot("a member-set entry has no members"));
+                }
+                let mut set = BTreeMap::new();
+                for member in members {
+                    self.check_member(&member.member)?;
+                    set.insert(member.member.clone(), member.expires_at.as_millis());
+                }
+                Value::Members(set)
+            }
+        };
+        self.check_weight(value.weight(&entry.key))?;
+        Ok(value)
+    }
+
     fn import(&mut self, snapshot: &Snapshot, now: u64) -> Result<ImportSummary, Error> {
-        if snapshot.version != Snapshot::VERSION {
+        if !(1..=2).contains(&snapshot.version) {
             return Err(Error::UnsupportedSnapshot {
                 version: snapshot.version,
             });
         }
-        for entry in &snapshot.entries {
-            self.check_entry(&entry.key, entry.value.len())?;
-        }
+        let values = snapshot
+            .entries
+            .iter()
+            .map(|entry| self.import_value(entry))
+            .collect::<Result<Vec<_>, _>>()?;
         let at = self.advance(now);
         let mut summary = ImportSummary::default();
-        for entry in &snapshot.entries {
+        for (entry, mut value) in snapshot.entries.iter().zip(values) {
             let deadline = entry
                 .expires_at
                 .map(|deadline| deadline.as_millis().min(u64::MAX - 1));
-            if deadline.is_some_and(|deadline| deadline <= at) {
+            if let Value::Members(set) = &mut value {
+                set.retain(|_, deadline| *deadline > at);
+            }
+            let empty = matches!(&value, Value::Members(set) if set.is_empty());
+            if empty || deadline.is_some_and(|deadline| deadline <= at) {
                 summary.expired += 1;
             } else {
-                self.write(&entry.key, &entry.value, deadline);
+                self.write(&entry.key, value, deadline);
                 summary.imported += 1;
             }
         }
         Ok(summary)
+    }
+
+    /// The entries an export at `at` lists: live ones, member sets with their live members only
+    /// (and none if no member is live).
+    fn exportable(&self, at: u64) -> BTreeMap<String, (Value, Option<u64>)> {
+        self.entries
+            .iter()
+            .filter(|(_, (_, deadline))| deadline.is_none_or(|d| d > at))
+            .filter_map(|(key, (value, deadline))| {
+                let value = match value {
+                    Value::Members(set) => {
+                        let live: BTreeMap<String, u64> = set
+                            .iter()
+                            .filter(|&(_, &d)| d > at)
+                            .map(|(m, d)| (m.clone(), *d))
+                            .collect();
+                        if live.is_empty() {
+                            return None;
+                        }
+                        Value::Members(live)
+                    }
+                    other => other.clone(),
+                };
+                Some((key.clone(), (value, *deadline)))
+            })
+            .collect()
+    }
+}
+
+/// A snapshot entry as a model value.
+fn model_value(entry: &SnapshotEntry) -> Value {
+    match &entry.value {
+        SnapshotValue::Bytes(value) => Value::Bytes(value.clone()),
+        SnapshotValue::List(items) => Value::List(items.iter().cloned().collect()),
+        SnapshotValue::Members(members) => Value::Members(
+            members
+                .iter()
+                .map(|m| (m.member.clone(), m.expires_at.as_millis()))
+                .collect(),
+        ),
     }
 }
 
@@ -467,7 +852,7 @@ impl Harness {
     fn new(profile: &'static Profile) -> Self {
         Self {
             profile,
-            store: Store::new(profile.limits).expect("profile limits are valid"),
+            store: Store::new(profile.limits),
             model: Model::new(profile.limits),
             now: START,
             evictions: 0,
@@ -556,7 +941,7 @@ impl Harness {
                 let json = serde_json::to_string(&snapshot).expect("a snapshot serialises");
                 let parsed: Snapshot = serde_json::from_str(&json).expect("and parses back");
                 prop_assert_eq!(&parsed, &snapshot, "JSON round trip");
-                let mut fresh = Store::new(self.profile.limits).expect("valid limits");
+                let mut fresh = Store::new(self.profile.limits);
                 let summary = fresh.import(&parsed, at);
                 prop_assert_eq!(
                     summary,
@@ -568,22 +953,36 @@ impl Harness {
                 prop_assert_eq!(&fresh.export(at), &snapshot, "export after import");
                 *store = fresh;
                 before = Stats::default();
+                // The fresh store holds what was exported: member sets without expired
+                // members, and no set whose members had all expired.
+                model.entries = model.exportable(at.as_millis());
                 model.counters = Counters {
                     inserts: snapshot.entries.len() as u64,
                     ..Counters::default()
                 };
             }
             Op::Import { version, entries } => {
+                let at = |offset: i64| Timestamp::from_millis(t.saturating_add_signed(offset));
                 let snapshot = Snapshot {
                     version: *version,
                     entries: entries
                         .iter()
                         .map(|(key, value, offset)| SnapshotEntry {
                             key: key.clone(),
-                            value: value.clone(),
-                            expires_at: offset.map(|offset| {
-                                Timestamp::from_millis(t.saturating_add_signed(offset))
-                            }),
+                            value: match value {
+                                ImportValue::Bytes(bytes) => SnapshotValue::Bytes(bytes.clone()),
+                                ImportValue::List(items) => SnapshotValue::List(items.clone()),
+                                ImportValue::Members(members) => SnapshotValue::Members(
+                                    members
+                                        .iter()
+                                        .map(|(member, offset)| SnapshotMember {
+                                            member: member.clone(),
+                                            expires_at: at(*offset),
+                                        })
+                                        .collect(),
+                                ),
+                            },
+                            expires_at: offset.map(at),
                         })
                         .collect(),
                 };
@@ -593,6 +992,45 @@ impl Harness {
                     effects.wrote = true;
                     effects.wrote_many = true;
                 }
+            }
+            Op::ListPush(key, item, cap, ms) => {
+                let actual = ttl(*ms).and_then(|ttl| store.list_push(key, item, *cap, ttl, now));
+                same!(&actual, &model.list_push(key, item, *cap, *ms, t), op);
+                if actual.is_ok() {
+                    effects.wrote = true;
+                    effects.written = Some(key.clone());
+                }
+            }
+            Op::ListRange(key, start, stop) => {
+                let actual = store
+                    .list_range(key, *start, *stop, now)
+                    .map(|items| items.map(<[u8]>::to_vec).collect::<Vec<_>>());
+                same!(actual, model.list_range(key, *start, *stop, t), op);
+            }
+            Op::ListLen(key) => {
+                same!(store.list_len(key, now), model.list_len(key, t), op);
+            }
+            Op::MemberAdd(key, member, ms) => {
+                let actual =
+                    Ttl::from_millis(*ms).and_then(|ttl| store.member_add(key, member, ttl, now));
+                same!(&actual, &model.member_add(key, member, *ms, t), op);
+                if actual.is_ok() {
+                    effects.wrote = true;
+                    effects.written = Some(key.clone());
+                }
+            }
+            Op::Members(key) => {
+                let actual = store
+                    .members(key, now)
+                    .map(|members| members.map(str::to_owned).collect::<Vec<_>>());
+                same!(actual, model.members(key, t), op);
+            }
+            Op::MemberRemove(key, member) => {
+                same!(
+                    store.member_remove(key, member, now),
+                    model.member_remove(key, member, t),
+                    op
+                );
             }
             Op::Advance(ms) => self.now += ms,
             Op::Rewind(ms) => self.now = self.now.saturating_sub(*ms),
@@ -605,9 +1043,9 @@ impl Harness {
         if let Err(violation) = store.validate() {
             return Err(TestCaseError::fail(violation.to_string()));
         }
-        prop_assert!(store.len() <= limits.max_entries, "len {}", store.len());
+        prop_assert!(store.len() <= limits.max_entries(), "len {}", store.len());
         prop_assert!(
-            store.weight() <= limits.max_bytes,
+            store.weight() <= limits.max_bytes(),
             "weight {}",
             store.weight()
         );
@@ -624,30 +1062,43 @@ impl Harness {
 
         // `export(ZERO)` acts at the store's own latest time, which must be the model's.
         let snapshot = store.export(Timestamp::ZERO);
+        let exportable = model.exportable(at);
         let mut held = BTreeMap::new();
         for entry in &snapshot.entries {
             let deadline = entry.expires_at.map(Timestamp::as_millis);
-            let previous = held.insert(entry.key.as_str(), (entry.value.as_slice(), deadline));
+            let value = model_value(entry);
+            let previous = held.insert(entry.key.as_str(), (value.clone(), deadline));
             prop_assert!(previous.is_none(), "export lists {:?} twice", entry.key);
-            match model.entries.get(&entry.key) {
-                Some((value, expected))
-                    if value == entry.value.as_slice() && *expected == deadline => {}
+            match exportable.get(&entry.key) {
+                Some(expected) if *expected == (value.clone(), deadline) => {}
                 other => prop_assert!(
                     false,
                     "store holds {:?} = {:?} until {:?}, the model has {:?}",
                     entry.key,
-                    entry.value,
+                    value,
                     deadline,
                     other
                 ),
             }
         }
+        // Every live model entry must still be held (or have been evicted): exported, or a
+        // member set whose members have all expired, which the store holds but does not export.
         let missing: Vec<String> = model
             .entries
             .keys()
-            .filter(|key| !held.contains_key(key.as_str()))
+            .filter(|key| {
+                !store
+                    .contains(key.as_str(), Timestamp::ZERO)
+                    .unwrap_or(false)
+            })
             .cloned()
             .collect();
+        prop_assert!(
+            exportable
+                .keys()
+                .all(|key| held.contains_key(key.as_str()) || missing.contains(key)),
+            "an exportable entry is held but not exported"
+        );
         let evicted = stats.evictions_capacity - before.evictions_capacity;
         if !self.profile.evicts {
             prop_assert_eq!(stats.evictions_capacity, 0, "eviction without limits");
@@ -671,19 +1122,25 @@ impl Harness {
                 missing
             );
         }
-        if evicted > 0 {
-            prop_assert_eq!(
-                store.len(),
-                snapshot.entries.len(),
-                "a live entry was evicted while an expired one was still held"
-            );
-        }
         for key in &missing {
             model.entries.remove(key);
         }
+        if evicted > 0 {
+            prop_assert_eq!(
+                store.len(),
+                model.entries.len(),
+                "a live entry was evicted while an expired one was still held"
+            );
+        }
         self.evictions += evicted;
         if let Some(key) = &effects.written {
-            prop_assert!(held.contains_key(key.as_str()), "just wrote {:?}", key);
+            prop_assert!(
+                store
+                    .contains(key.as_str(), Timestamp::ZERO)
+                    .unwrap_or(false),
+                "just wrote {:?}",
+                key
+            );
         }
 
         // Counters. An import may evict an entry it wrote and write its key again, so only
@@ -699,14 +1156,15 @@ impl Harness {
         }
         prop_assert_eq!(actual, model.counters);
 
-        // Weight: what is live is at most what is held, and equal when nothing expired is held.
-        let live_weight: u64 = snapshot
+        // Weight: the live entries (stale members not yet pruned included) weigh at most what
+        // is held, and exactly that when no expired entry is held.
+        let live_weight: u64 = model
             .entries
             .iter()
-            .map(|entry| Limits::entry_weight(entry.key.len(), entry.value.len()))
+            .map(|(key, (value, _))| value.weight(key))
             .sum();
         prop_assert!(live_weight <= store.weight());
-        if store.len() == snapshot.entries.len() {
+        if store.len() == model.entries.len() {
             prop_assert_eq!(live_weight, store.weight());
         }
 
@@ -714,7 +1172,7 @@ impl Harness {
         if let Some((purged, len_before)) = effects.purged {
             prop_assert_eq!(
                 store.len(),
-                snapshot.entries.len(),
+                model.entries.len(),
                 "purge left expired entries"
             );
             prop_assert_eq!(purged, len_before - store.len());
@@ -738,7 +1196,7 @@ impl Harness {
             }
             (Some(next), Some(deadline)) => prop_assert!(next <= deadline),
             (Some(next), None) => prop_assert!(
-                next <= at && store.len() > snapshot.entries.len(),
+                next <= at && store.len() > model.entries.len(),
                 "next expiry {} but no entry with a deadline is held",
                 next
             ),
@@ -808,7 +1266,7 @@ fn tight_store_matches_the_model_up_to_eviction() {
 /// with a 500 ms ttl is still live at t = 1000.
 #[test]
 fn refused_incr_leaves_the_clock_alone() {
-    let mut store = Store::new(Limits::default()).expect("default limits are valid");
+    let mut store = Store::new(Limits::default());
     let (early, late) = (Timestamp::from_millis(1_000), Timestamp::from_millis(2_000));
     store.set("name", b"alice", None, early).expect("valid");
     store

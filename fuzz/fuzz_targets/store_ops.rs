@@ -1,12 +1,17 @@
 //! Drives a `Store` with small, fuzzer-chosen limits through arbitrary operations on a clock
 //! that advances and sometimes steps back. After every operation it checks `validate()`, the
 //! limits and the counters; after each operation it also checks what that operation
-//! promises (a written value reads back, a refused call changes nothing, …).
+//! promises (a written value reads back, a pushed item is the newest of its capped list, an
+//! added member is listed in order, a refused call changes nothing, …), across byte values,
+//! lists and member sets under one pool of keys, so kind mismatches are frequent.
 
 #![no_main]
 
 use arbitrary::Arbitrary;
-use chatcache_core::{KeyTtl, Limits, Snapshot, SnapshotEntry, Store, Timestamp, Ttl};
+use chatcache_core::{
+    Error, KeyTtl, Kind, Limits, Snapshot, SnapshotEntry, SnapshotMember, SnapshotValue, Store,
+    Timestamp, Ttl,
+};
 use libfuzzer_sys::fuzz_target;
 
 #[derive(Arbitrary, Debug)]
@@ -35,7 +40,12 @@ enum Op {
     /// Export, then import into a fresh store: it must hold the same entries.
     RoundTrip,
     /// Import entries with deadlines relative to now (negative: already expired).
-    Import(Vec<(Key, Value, Option<i16>)>),
+    Import(Vec<(Key, Stored, Option<i16>)>),
+    ListPush(Key, Value, u8, Option<u16>),
+    ListRange(Key, i8, i8),
+    MemberAdd(Key, Member, u16),
+    Members(Key),
+    MemberRemove(Key, Member),
     Advance(u16),
     Rewind(u8),
 }
@@ -46,6 +56,53 @@ enum Op {
 enum Key {
     Pool(u8),
     Text(String),
+}
+
+/// What an imported entry holds; member deadlines are relative to now.
+#[derive(Arbitrary, Debug)]
+enum Stored {
+    Bytes(Value),
+    List(Vec<Value>),
+    Members(Vec<(Member, i16)>),
+}
+
+/// Members come from a small pool too, including the empty member.
+#[derive(Arbitrary, Debug)]
+enum Member {
+    Pool(u8),
+    Text(String),
+}
+
+impl Member {
+    fn resolve(&self) -> String {
+        match self {
+            Member::Pool(n) => match n % 6 {
+                0 => String::new(),
+                n => format!("m{n}"),
+            },
+            Member::Text(text) => text.clone(),
+        }
+    }
+}
+
+impl Stored {
+    fn resolve(&self, now: u64) -> SnapshotValue {
+        match self {
+            Stored::Bytes(value) => SnapshotValue::Bytes(value.resolve()),
+            Stored::List(items) => SnapshotValue::List(items.iter().map(Value::resolve).collect()),
+            Stored::Members(members) => SnapshotValue::Members(
+                members
+                    .iter()
+                    .map(|(member, offset)| SnapshotMember {
+                        member: member.resolve(),
+                        expires_at: Timestamp::from_millis(
+                            now.saturating_add_signed(i64::from(*offset)),
+                        ),
+                    })
+                    .collect(),
+            ),
+        }
+    }
 }
 
 #[derive(Arbitrary, Debug)]
@@ -60,8 +117,8 @@ impl Key {
         match self {
             Key::Pool(n) => match n % 12 {
                 0 => String::new(),
-                1 => "k".repeat(limits.max_key_bytes),
-                2 => "k".repeat(limits.max_key_bytes + 1),
+                1 => "k".repeat(limits.max_key_bytes()),
+                2 => "k".repeat(limits.max_key_bytes() + 1),
                 n => format!("{n}"),
             },
             Key::Text(text) => text.clone(),
@@ -101,8 +158,16 @@ impl Fuzz {
 
     fn held_value(&self, key: &str) -> Option<Vec<u8>> {
         let now = Timestamp::from_millis(self.now);
-        let value = self.store.peek(key, now).expect("a key just used is valid");
+        let value = self
+            .store
+            .peek(key, now)
+            .expect("a key just written holds bytes");
         value.map(<[u8]>::to_vec)
+    }
+
+    fn kind(&self, key: &str) -> Option<Kind> {
+        let now = Timestamp::from_millis(self.now);
+        self.store.kind(key, now).expect("a key just used is valid")
     }
 
     /// After a successful write with this ttl, the key holds `value` with that expiry.
@@ -163,14 +228,13 @@ impl Fuzz {
                     .flatten()
                     .map(<[u8]>::to_vec);
                 let result = ttl(*ms).and_then(|ttl| self.store.touch(&key, ttl, now));
-                match result {
-                    Ok(true) => self.assert_written(
-                        &key,
-                        &value.expect("touch found a live entry"),
-                        ttl(*ms).expect("accepted"),
-                    ),
-                    Ok(false) => assert_eq!(self.held_value(&key), None),
-                    Err(_) => {}
+                match (&result, value) {
+                    (Ok(true), Some(value)) => {
+                        self.assert_written(&key, &value, ttl(*ms).expect("accepted"))
+                    }
+                    (Ok(true), None) => assert!(self.kind(&key).is_some_and(|k| k != Kind::Bytes)),
+                    (Ok(false), _) => assert_eq!(self.kind(&key), None),
+                    (Err(_), _) => {}
                 }
                 result.is_err()
             }
@@ -204,7 +268,7 @@ impl Fuzz {
             Op::RoundTrip => {
                 let at = Timestamp::from_millis(self.latest);
                 let snapshot = self.store.export(at);
-                let mut fresh = Store::new(limits).expect("limits are valid");
+                let mut fresh = Store::new(limits);
                 let summary = fresh.import(&snapshot, at).expect("an export imports");
                 assert_eq!(
                     (summary.imported, summary.expired),
@@ -220,7 +284,7 @@ impl Fuzz {
                         .iter()
                         .map(|(key, value, offset)| SnapshotEntry {
                             key: key.resolve(&limits),
-                            value: value.resolve(),
+                            value: value.resolve(self.now),
                             expires_at: offset.map(|offset| {
                                 Timestamp::from_millis(
                                     self.now.saturating_add_signed(i64::from(offset)),
@@ -230,6 +294,79 @@ impl Fuzz {
                         .collect(),
                 };
                 self.store.import(&snapshot, now).is_err()
+            }
+            Op::ListPush(key, item, cap, ms) => {
+                let (key, item) = (key.resolve(&limits), item.resolve());
+                let before_len = self.store.list_len(&key, now).unwrap_or(0);
+                let cap = u64::from(*cap % 8);
+                let result =
+                    ttl(*ms).and_then(|ttl| self.store.list_push(&key, &item, cap, ttl, now));
+                if let Ok(len) = result {
+                    // The newest item is last; the list never exceeds its cap or grows by more
+                    // than one.
+                    let newest: Vec<Vec<u8>> = self
+                        .store
+                        .list_range(&key, -1, -1, now)
+                        .expect("a list")
+                        .map(<[u8]>::to_vec)
+                        .collect();
+                    assert_eq!(newest, [item], "{key:?}: the pushed item is the newest");
+                    assert!(len >= 1 && len as u64 <= cap && len <= before_len + 1);
+                    assert_eq!(self.store.list_len(&key, now), Ok(len));
+                }
+                if let Err(Error::WrongType { found, .. }) = &result {
+                    assert_eq!(self.kind(&key), *found);
+                }
+                result.is_err()
+            }
+            Op::ListRange(key, start, stop) => {
+                let key = key.resolve(&limits);
+                let len = self.store.list_len(&key, now).unwrap_or(0);
+                match self
+                    .store
+                    .list_range(&key, i64::from(*start), i64::from(*stop), now)
+                {
+                    Ok(items) => {
+                        let n = items.len();
+                        assert!(n <= len);
+                        false
+                    }
+                    Err(_) => true,
+                }
+            }
+            Op::MemberAdd(key, member, ms) => {
+                let (key, member) = (key.resolve(&limits), member.resolve());
+                let result = Ttl::from_millis(u64::from(*ms))
+                    .and_then(|ttl| self.store.member_add(&key, &member, ttl, now));
+                if result.is_ok() {
+                    let live: Vec<String> = self
+                        .store
+                        .members(&key, now)
+                        .expect("a member set")
+                        .map(str::to_owned)
+                        .collect();
+                    assert!(
+                        live.contains(&member),
+                        "{member:?} was just added to {key:?}"
+                    );
+                    assert!(live.windows(2).all(|w| w[0] < w[1]), "members are ordered");
+                }
+                result.is_err()
+            }
+            Op::Members(key) => self.store.members(&key.resolve(&limits), now).is_err(),
+            Op::MemberRemove(key, member) => {
+                let (key, member) = (key.resolve(&limits), member.resolve());
+                let result = self.store.member_remove(&key, &member, now);
+                if result.is_ok() && self.kind(&key).is_some() {
+                    let live: Vec<String> = self
+                        .store
+                        .members(&key, now)
+                        .expect("a member set")
+                        .map(str::to_owned)
+                        .collect();
+                    assert!(!live.contains(&member), "{member:?} was just removed");
+                }
+                result.is_err()
             }
             Op::Advance(ms) => {
                 self.now += u64::from(*ms);
@@ -254,8 +391,8 @@ impl Fuzz {
         if let Err(violation) = self.store.validate() {
             panic!("{violation}");
         }
-        assert!(self.store.len() <= self.limits.max_entries);
-        assert!(self.store.weight() <= self.limits.max_bytes);
+        assert!(self.store.len() <= self.limits.max_entries());
+        assert!(self.store.weight() <= self.limits.max_bytes());
         let stats = self.store.stats();
         assert_eq!(stats.entries, self.store.len() as u64);
         assert_eq!(stats.bytes, self.store.weight());
@@ -266,13 +403,14 @@ impl Fuzz {
 
 fuzz_target!(|input: Input| {
     let max_entry_bytes = 49 + u64::from(input.max_entry_bytes % 1024);
-    let limits = Limits {
-        max_entries: 1 + usize::from(input.max_entries % 32),
-        max_bytes: max_entry_bytes + u64::from(input.max_bytes % 4096),
-        max_entry_bytes,
-        max_key_bytes: 1 + usize::from(input.max_key_bytes % 64),
-    };
-    let store = Store::new(limits).expect("the limits are built valid");
+    let limits = Limits::builder()
+        .max_entries(1 + usize::from(input.max_entries % 32))
+        .max_bytes(max_entry_bytes + u64::from(input.max_bytes % 4096))
+        .max_entry_bytes(max_entry_bytes)
+        .max_key_bytes(1 + usize::from(input.max_key_bytes % 64))
+        .build()
+        .expect("the limits are built valid");
+    let store = Store::new(limits);
     let start = 1_700_000_000_000;
     let mut fuzz = Fuzz {
         store,

@@ -31,11 +31,13 @@ fn keys() -> Vec<String> {
 }
 
 fn cache(shards: Option<usize>, keys: &[String]) -> InMemoryCache {
-    let mut builder = InMemoryCache::builder().limits(Limits {
-        max_entries: KEYS * 2,
-        max_bytes: 1 << 30,
-        ..Limits::default()
-    });
+    let mut builder = InMemoryCache::builder().limits(
+        Limits::builder()
+            .max_entries(KEYS * 2)
+            .max_bytes(1 << 30)
+            .build()
+            .expect("valid limits"),
+    );
     if let Some(n) = shards.and_then(NonZeroUsize::new) {
         builder = builder.shards(n);
     }

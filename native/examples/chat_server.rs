@@ -1,5 +1,6 @@
 //! A chat server's cache use, end to end: `get_cache()` picks the backend from the environment,
-//! then simulated clients join rooms, post messages and read history through the cache.
+//! then simulated clients join a room (a member set with expiring members), post messages
+//! (atomic pushes onto a capped list, behind a rate limit) and read the history back.
 //!
 //! It is a simulation, not a network server: it runs a fixed script and exits, so it can be
 //! run anywhere (`scripts/run.sh` does).
@@ -18,10 +19,12 @@ use serde::{Deserialize, Serialize};
 
 /// How many recent messages a room keeps in the cache.
 const HISTORY: usize = 20;
+/// How long a room's history stays cached after its last message.
+const HISTORY_TTL: Duration = Duration::from_secs(3600);
 /// Messages a user may post per window before being throttled.
 const RATE_LIMIT: i64 = 5;
 const RATE_WINDOW: Duration = Duration::from_secs(10);
-/// How long a "user is online" marker lives without a heartbeat.
+/// How long a user counts as online without a heartbeat.
 const PRESENCE_TTL: Duration = Duration::from_secs(30);
 
 #[derive(Serialize, Deserialize, Clone, Debug)]
@@ -32,28 +35,29 @@ struct Message {
     text: String,
 }
 
-/// The part of a chat server that talks to the cache.
+/// The part of a chat server that talks to the cache. Every operation is one atomic cache
+/// call, so concurrent posts from many server processes are never lost (no get → modify → set).
 struct ChatServer<C> {
     cache: C,
 }
 
 impl<C: Cache> ChatServer<C> {
-    /// A user connects: mark them online for `PRESENCE_TTL` (a heartbeat would refresh it).
+    /// A user connects: they are online in the room for `PRESENCE_TTL` (a heartbeat calls
+    /// this again to refresh it).
     async fn join(&self, user: &str, room: &str) -> Result<(), CacheError> {
         self.cache
-            .set_json(&format!("presence:{user}"), &room, Some(PRESENCE_TTL))
+            .member_add(&format!("room:{room}:online"), user, PRESENCE_TTL)
             .await
+            .map(drop)
     }
 
     /// Posts a message unless the user exceeded the rate limit. Returns whether it was posted.
     async fn post(&self, room: &str, from: &str, text: &str) -> Result<bool, CacheError> {
+        // The window starts with the first message: `add` creates the counter with its expiry
+        // in one step (only if absent), and `incr` keeps that expiry.
         let counter = format!("rate:{from}");
-        let sent = self.cache.incr(&counter, 1).await?;
-        if sent == 1 {
-            // First message of the window: start the window.
-            self.cache.touch(&counter, Some(RATE_WINDOW)).await?;
-        }
-        if sent > RATE_LIMIT {
+        self.cache.add(&counter, b"0", Some(RATE_WINDOW)).await?;
+        if self.cache.incr(&counter, 1).await? > RATE_LIMIT {
             return Ok(false);
         }
         let id = self.cache.incr(&format!("room:{room}:next_id"), 1).await?;
@@ -63,42 +67,34 @@ impl<C: Cache> ChatServer<C> {
             from: from.to_owned(),
             text: text.to_owned(),
         };
-        let history_key = format!("room:{room}:recent");
-        let mut recent: Vec<Message> = self.cache.get_json(&history_key).await?.unwrap_or_default();
-        recent.push(message);
-        if recent.len() > HISTORY {
-            recent.drain(..recent.len() - HISTORY);
-        }
+        // One atomic push: the list keeps the newest HISTORY messages.
         self.cache
-            .set_json(&history_key, &recent, Some(Duration::from_secs(3600)))
+            .list_push_json(
+                &format!("room:{room}:history"),
+                &message,
+                HISTORY,
+                Some(HISTORY_TTL),
+            )
             .await?;
         Ok(true)
     }
 
-    /// Who of `users` is online (one round trip on Redis).
-    async fn online(&self, users: &[&str]) -> Result<Vec<String>, CacheError> {
-        let keys: Vec<String> = users.iter().map(|u| format!("presence:{u}")).collect();
-        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
-        let found = self.cache.get_many(&keys).await?;
-        Ok(users
-            .iter()
-            .zip(found)
-            .filter(|(_, v)| v.is_some())
-            .map(|(u, _)| (*u).to_owned())
-            .collect())
+    /// Who is online in the room, in name order.
+    async fn online(&self, room: &str) -> Result<Vec<String>, CacheError> {
+        self.cache.members(&format!("room:{room}:online")).await
     }
 
+    /// The room's recent messages, oldest first.
     async fn history(&self, room: &str) -> Result<Vec<Message>, CacheError> {
-        Ok(self
-            .cache
-            .get_json(&format!("room:{room}:recent"))
-            .await?
-            .unwrap_or_default())
+        let last = i64::try_from(HISTORY).unwrap_or(i64::MAX);
+        self.cache
+            .list_range_json(&format!("room:{room}:history"), -last, -1)
+            .await
     }
 
-    async fn leave(&self, user: &str) -> Result<(), CacheError> {
+    async fn leave(&self, user: &str, room: &str) -> Result<(), CacheError> {
         self.cache
-            .delete(&format!("presence:{user}"))
+            .member_remove(&format!("room:{room}:online"), user)
             .await
             .map(drop)
     }
@@ -135,14 +131,14 @@ async fn run<C: Cache>(server: &ChatServer<C>) -> Result<Summary, CacheError> {
             throttled += 1;
         }
     }
-    server.leave("chloe").await?;
+    server.leave("chloe", &room).await?;
 
     let history = server.history(&room).await?;
     println!("room {room}: {} messages in the cache", history.len());
     for m in history.iter().rev().take(3).rev() {
         println!("  #{:<3} {:>6}: {}", m.id, m.from, m.text);
     }
-    let online = server.online(&["ana", "ben", "chloe"]).await?;
+    let online = server.online(&room).await?;
 
     let health = server.cache.health().await?;
     let stats = server.cache.stats().await?;

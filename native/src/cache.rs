@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chatcache_core::{KeyTtl, Ttl};
+use chatcache_core::{KeyTtl, ListCap, Ttl};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -118,6 +118,58 @@ pub trait Cache: Send + Sync + fmt::Debug {
 
     /// Whether `key` holds a live entry. Does not count as a hit or miss.
     async fn exists(&self, key: &str) -> Result<bool, CacheError>;
+
+    /// Appends `item` to the capped list under `key` (a room's recent history) and returns the
+    /// list's new length, in one atomic step (on Redis: one script, one round trip), so
+    /// concurrent pushes are never lost.
+    ///
+    /// The list keeps its newest `cap` items (`1..=`[`MAX_LIST_CAP`](chatcache_core::MAX_LIST_CAP),
+    /// else [`InvalidCap`](chatcache_core::Error::InvalidCap)), dropping the oldest from the head,
+    /// and also drops the oldest items when the entry would grow past `max_entry_bytes` (it
+    /// weighs its key + each item + 16 per item + 48). An item too large even alone is
+    /// [`EntryTooLarge`](chatcache_core::Error::EntryTooLarge). `expiry: Some` sets the key's
+    /// expiry; `None` keeps it (a new list never expires). A key holding another kind is
+    /// [`WrongType`](chatcache_core::Error::WrongType). On error nothing changes.
+    async fn list_push(
+        &self,
+        key: &str,
+        item: &[u8],
+        cap: usize,
+        expiry: Option<Duration>,
+    ) -> Result<usize, CacheError>;
+
+    /// The items of the list under `key` from `start` to `stop` inclusive, oldest first, with
+    /// Redis `LRANGE` indices (negative ones count from the newest: `-50, -1` is the newest 50).
+    /// A missing key is an empty list. Counts a hit or a miss.
+    async fn list_range(
+        &self,
+        key: &str,
+        start: i64,
+        stop: i64,
+    ) -> Result<Vec<Vec<u8>>, CacheError>;
+
+    /// The number of items in the list under `key` (0 if there is none).
+    async fn list_len(&self, key: &str) -> Result<usize, CacheError>;
+
+    /// Adds `member` to the member set under `key` (who is online or typing), or refreshes it,
+    /// with its own expiry `ttl`; returns whether it was not live before. The set lives while
+    /// any member does. On Redis, expiry is decided by the Redis server's own clock, so app
+    /// servers' clocks do not matter.
+    ///
+    /// Members are non-empty and at most `max_key_bytes` long
+    /// ([`EmptyMember`](chatcache_core::Error::EmptyMember),
+    /// [`MemberTooLong`](chatcache_core::Error::MemberTooLong)); an add that would make the set
+    /// heavier than `max_entry_bytes` is refused. A key holding another kind is
+    /// [`WrongType`](chatcache_core::Error::WrongType).
+    async fn member_add(&self, key: &str, member: &str, ttl: Duration) -> Result<bool, CacheError>;
+
+    /// The live members of the member set under `key`, in byte order (empty if there is no
+    /// set). Counts a hit or a miss.
+    async fn members(&self, key: &str) -> Result<Vec<String>, CacheError>;
+
+    /// Removes `member` from the member set under `key`; returns whether it was live. The set
+    /// goes with its last member.
+    async fn member_remove(&self, key: &str, member: &str) -> Result<bool, CacheError>;
 
     /// Removes every entry of this cache (on Redis: every key under the namespace, and nothing
     /// else). Returns how many entries were removed.
@@ -309,6 +361,64 @@ pub trait CacheExt: Cache {
             .map(|(key, value)| value.map(|bytes| decode_json(key, &bytes)).transpose())
             .collect()
     }
+
+    /// Appends `item` as JSON to the capped list under `key`; see [`Cache::list_push`].
+    ///
+    /// ```
+    /// use chatcache::{CacheExt, InMemoryCache};
+    /// #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]
+    /// struct Message { from: String, text: String }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), chatcache::CacheError> {
+    /// let cache = InMemoryCache::new(Default::default())?;
+    /// for text in ["hi", "hello", "hey"] {
+    ///     let message = Message { from: "ana".into(), text: text.into() };
+    ///     cache.list_push_json("room:42:history", &message, 2, None).await?;
+    /// }
+    /// let last: Vec<Message> = cache.list_range_json("room:42:history", -50, -1).await?;
+    /// assert_eq!(last.iter().map(|m| m.text.as_str()).collect::<Vec<_>>(), ["hello", "hey"]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`CacheError::Encode`] if `item` cannot be serialized, plus the errors of
+    /// [`Cache::list_push`].
+    async fn list_push_json<T>(
+        &self,
+        key: &str,
+        item: &T,
+        cap: usize,
+        expiry: Option<Duration>,
+    ) -> Result<usize, CacheError>
+    where
+        T: Serialize + Sync + ?Sized,
+    {
+        let bytes = encode_json(key, item)?;
+        self.list_push(key, &bytes, cap, expiry).await
+    }
+
+    /// The items of the list under `key` decoded from JSON; see [`Cache::list_range`].
+    ///
+    /// # Errors
+    /// [`CacheError::Decode`] for the first item that is not JSON of type `T`, plus the errors
+    /// of [`Cache::list_range`].
+    async fn list_range_json<T>(
+        &self,
+        key: &str,
+        start: i64,
+        stop: i64,
+    ) -> Result<Vec<T>, CacheError>
+    where
+        T: DeserializeOwned,
+    {
+        self.list_range(key, start, stop)
+            .await?
+            .iter()
+            .map(|bytes| decode_json(key, bytes))
+            .collect()
+    }
 }
 
 impl<C: Cache + ?Sized> CacheExt for C {}
@@ -317,6 +427,11 @@ impl<C: Cache + ?Sized> CacheExt for C {}
 /// rejected with the core's error), shared by both backends.
 pub(crate) fn to_ttl(expiry: Option<Duration>) -> Result<Option<Ttl>, CacheError> {
     Ok(expiry.map(Ttl::try_from).transpose()?)
+}
+
+/// A `cap` argument of [`Cache::list_push`] as the core's [`ListCap`], shared by both backends.
+pub(crate) fn to_cap(cap: usize) -> Result<ListCap, CacheError> {
+    Ok(ListCap::new(u64::try_from(cap).unwrap_or(u64::MAX))?)
 }
 
 fn decode_json<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, CacheError> {

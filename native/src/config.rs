@@ -144,20 +144,20 @@ impl CacheConfig {
             }
         };
         let defaults = CacheConfig::default();
-        let mut limits = defaults.limits;
+        let mut limits = defaults.limits.to_builder();
         if let Some(v) = get(vars::MAX_ENTRIES)? {
-            limits.max_entries = parse_positive(vars::MAX_ENTRIES, &v)?;
+            limits = limits.max_entries(parse_positive(vars::MAX_ENTRIES, &v)?);
         }
         if let Some(v) = get(vars::MAX_BYTES)? {
-            limits.max_bytes = parse_positive(vars::MAX_BYTES, &v)?;
+            limits = limits.max_bytes(parse_positive(vars::MAX_BYTES, &v)?);
         }
         if let Some(v) = get(vars::MAX_ENTRY_BYTES)? {
-            limits.max_entry_bytes = parse_positive(vars::MAX_ENTRY_BYTES, &v)?;
+            limits = limits.max_entry_bytes(parse_positive(vars::MAX_ENTRY_BYTES, &v)?);
         }
         if let Some(v) = get(vars::MAX_KEY_BYTES)? {
-            limits.max_key_bytes = parse_positive(vars::MAX_KEY_BYTES, &v)?;
+            limits = limits.max_key_bytes(parse_positive(vars::MAX_KEY_BYTES, &v)?);
         }
-        limits.validate().map_err(ConfigError::InvalidLimits)?;
+        let limits = limits.build().map_err(ConfigError::InvalidLimits)?;
 
         Ok(CacheConfig {
             use_redis: match get(vars::USE_REDIS)? {
@@ -635,10 +635,10 @@ mod tests {
         .expect("valid");
         assert_eq!(c.connect_timeout, Duration::from_millis(250));
         assert_eq!(c.op_timeout, Duration::from_millis(100));
-        assert_eq!(c.limits.max_entries, 10);
-        assert_eq!(c.limits.max_bytes, 4096);
-        assert_eq!(c.limits.max_entry_bytes, 1024);
-        assert_eq!(c.limits.max_key_bytes, 64);
+        assert_eq!(c.limits.max_entries(), 10);
+        assert_eq!(c.limits.max_bytes(), 4096);
+        assert_eq!(c.limits.max_entry_bytes(), 1024);
+        assert_eq!(c.limits.max_key_bytes(), 64);
         assert!(c.require_redis);
 
         for (var, bad) in [

@@ -81,6 +81,14 @@ pub enum CacheError {
     Config(#[from] ConfigError),
 }
 
+/// Limits refused by [`LimitsBuilder::build`](chatcache_core::LimitsBuilder::build) are bad
+/// input, with the shared code `invalid_limits`.
+impl From<chatcache_core::InvalidLimits> for CacheError {
+    fn from(invalid: chatcache_core::InvalidLimits) -> Self {
+        CacheError::InvalidInput(invalid.into())
+    }
+}
+
 impl CacheError {
     /// A stable snake_case code for logs, metrics and the CLI.
     ///
@@ -178,7 +186,7 @@ pub enum ConfigError {
 
     /// The memory limits are inconsistent (e.g. zero, or a per-entry cap above the total).
     #[error("configuration error: invalid memory limits: {0}")]
-    InvalidLimits(chatcache_core::Error),
+    InvalidLimits(chatcache_core::InvalidLimits),
 
     /// A variable is set but is not valid Unicode.
     #[error("configuration error: {var} is not valid Unicode")]

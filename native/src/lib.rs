@@ -43,6 +43,11 @@ mod select;
 #[cfg(feature = "test-support")]
 pub mod testing;
 
+/// The engine this crate is built on, re-exported so that apps can match
+/// [`core::Error`] variants and name [`core::Timestamp`], [`core::Stats`] or
+/// [`core::Snapshot`] without depending on `chatcache-core` at the same version themselves.
+pub use chatcache_core as core;
+
 pub use cache::{BackendKind, Cache, CacheExt, CacheStats, Health, MemoryStats, RedisServerStats};
 pub use chatcache_core::{KeyTtl, Limits};
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -8,7 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use chatcache_core::{KeyTtl, Limits, Stats, Store, Timestamp};
+use chatcache_core::{ImportSummary, KeyTtl, Limits, Snapshot, Stats, Store, Timestamp, Ttl};
 
 use crate::cache::{BackendKind, Cache, CacheStats, Health, MemoryStats, to_ttl};
 use crate::clock::{Clock, SystemClock};
@@ -46,7 +46,7 @@ pub const DEFAULT_JANITOR_INTERVAL: Duration = Duration::from_secs(1);
 /// # async fn main() -> Result<(), chatcache::CacheError> {
 /// let clock = ManualClock::new(0);
 /// let cache = InMemoryCache::builder()
-///     .limits(Limits { max_entries: 2, ..Limits::default() })
+///     .limits(Limits::builder().max_entries(2).build().expect("valid limits"))
 ///     .clock(clock.clone())
 ///     .build()?;
 /// cache.set("a", b"1", Some(Duration::from_secs(5))).await?;
@@ -113,24 +113,22 @@ impl InMemoryCacheBuilder {
     /// Builds the cache (and starts its janitor thread, if enabled).
     ///
     /// # Errors
-    /// [`CacheError::InvalidInput`] with [`chatcache_core::Error::InvalidLimits`] if the limits
-    /// are inconsistent.
+    /// [`CacheError::Unavailable`] if the janitor thread cannot be started.
     pub fn build(self) -> Result<InMemoryCache, CacheError> {
-        self.limits.validate()?;
         let n = shard_count(&self.limits, self.shards);
         let hasher = RandomState::new();
         let shards = (0..n)
             .map(|i| {
                 let limits = shard_limits(&self.limits, n, i);
                 let seed = hasher.hash_one(("chatcache-shard-seed", i));
-                let store = Store::with_hash_seed(limits, seed)?;
-                Ok(Shard {
+                let store = Store::with_hash_seed(limits, seed);
+                Shard {
                     store: Mutex::new(store),
                     limits,
                     seed,
-                })
+                }
             })
-            .collect::<Result<Box<[Shard]>, chatcache_core::Error>>()?;
+            .collect::<Box<[Shard]>>();
         let signal = self
             .janitor_interval
             .map(|_| Arc::new(JanitorSignal::default()));
@@ -152,15 +150,15 @@ impl InMemoryCacheBuilder {
 fn shard_count(limits: &Limits, forced: Option<NonZeroUsize>) -> usize {
     // Every shard must be able to hold one maximal entry and at least one entry.
     let cap_bytes =
-        usize::try_from(limits.max_bytes / limits.max_entry_bytes).unwrap_or(usize::MAX);
-    let cap = cap_bytes.min(limits.max_entries).max(1);
+        usize::try_from(limits.max_bytes() / limits.max_entry_bytes()).unwrap_or(usize::MAX);
+    let cap = cap_bytes.min(limits.max_entries()).max(1);
     let wanted = match forced {
         Some(n) => n.get(),
         None => {
             let cpus = std::thread::available_parallelism().map_or(1, NonZeroUsize::get);
             (cpus * 4)
                 .next_power_of_two()
-                .min(limits.max_entries / MIN_ENTRIES_PER_SHARD)
+                .min(limits.max_entries() / MIN_ENTRIES_PER_SHARD)
         }
     };
     wanted.clamp(1, cap)
@@ -169,15 +167,18 @@ fn shard_count(limits: &Limits, forced: Option<NonZeroUsize>) -> usize {
 /// Limits of shard `i` of `n`: the totals split evenly, the remainders going to the first
 /// shards, so the shards add up exactly to `total`.
 fn shard_limits(total: &Limits, n: usize, i: usize) -> Limits {
-    let entries = total.max_entries / n + usize::from(i < total.max_entries % n);
+    let entries = total.max_entries() / n + usize::from(i < total.max_entries() % n);
     // usize -> u64 is lossless on every supported target.
     let (n, i) = (n as u64, i as u64);
-    let bytes = total.max_bytes / n + u64::from(i < total.max_bytes % n);
-    Limits {
-        max_entries: entries,
-        max_bytes: bytes,
-        ..*total
-    }
+    let bytes = total.max_bytes() / n + u64::from(i < total.max_bytes() % n);
+    // Invariant: `shard_count` keeps every shard able to hold one maximal entry, so the
+    // entry limit still fits each share.
+    total
+        .to_builder()
+        .max_entries(entries)
+        .max_bytes(bytes)
+        .build()
+        .expect("shard_count leaves room for a maximal entry in every shard")
 }
 
 impl Default for InMemoryCacheBuilder {
@@ -246,6 +247,64 @@ impl InMemoryCache {
         self.inner.purge_expired(false)
     }
 
+    /// Every live entry (byte values, lists and member sets) with absolute deadlines on this
+    /// cache's clock: save it to warm a cache after a restart with [`InMemoryCache::import`].
+    /// Each shard is exported under its lock in turn, so concurrent writes to other shards may
+    /// or may not be included.
+    #[must_use]
+    pub fn export(&self) -> Snapshot {
+        let inner = &*self.inner;
+        let now = inner.now();
+        let mut entries = Vec::new();
+        for shard in &*inner.shards {
+            entries.extend(inner.lock(shard).export(now).entries);
+        }
+        Snapshot {
+            version: Snapshot::VERSION,
+            entries,
+        }
+    }
+
+    /// Stores every entry of `snapshot` whose deadline has not passed, as
+    /// [`Store::import`] does: later entries win, and the limits hold through normal eviction.
+    ///
+    /// # Errors
+    /// [`CacheError::InvalidInput`] if the snapshot's version is not readable or any entry
+    /// breaks the limits; then nothing is stored.
+    pub fn import(&self, snapshot: &Snapshot) -> Result<ImportSummary, CacheError> {
+        if !(Snapshot::OLDEST_READABLE..=Snapshot::VERSION).contains(&snapshot.version) {
+            return Err(chatcache_core::Error::UnsupportedSnapshot {
+                version: snapshot.version,
+            }
+            .into());
+        }
+        // Check everything against a scratch store first, so a bad entry changes nothing.
+        Store::new(self.inner.limits).import(
+            &Snapshot {
+                version: snapshot.version,
+                entries: snapshot.entries.clone(),
+            },
+            Timestamp::ZERO,
+        )?;
+        let inner = &*self.inner;
+        let mut by_shard: Vec<Vec<_>> = vec![Vec::new(); inner.shards.len()];
+        for entry in &snapshot.entries {
+            by_shard[inner.shard_index(&entry.key)].push(entry.clone());
+        }
+        let now = inner.now();
+        let mut summary = ImportSummary::default();
+        for (shard, entries) in inner.shards.iter().zip(by_shard) {
+            let part = Snapshot {
+                version: snapshot.version,
+                entries,
+            };
+            let done = inner.lock(shard).import(&part, now)?;
+            summary.imported += done.imported;
+            summary.expired += done.expired;
+        }
+        Ok(summary)
+    }
+
     /// Checks the internal invariants of every shard (for tests and fuzzing).
     ///
     /// # Errors
@@ -276,15 +335,18 @@ impl Inner {
     }
 
     fn shard(&self, key: &str) -> &Shard {
+        &self.shards[self.shard_index(key)]
+    }
+
+    fn shard_index(&self, key: &str) -> usize {
         let n = self.shards.len();
         // `n >= 1` by construction, and the remainder is `< n`, so the index is in bounds and
         // fits in usize.
-        let i = if n == 1 {
+        if n == 1 {
             0
         } else {
             (self.hasher.hash_one(key) % n as u64) as usize
-        };
-        &self.shards[i]
+        }
     }
 
     /// Locks a shard. A poisoned shard (a panic while it was locked) may hold a half-updated
@@ -298,8 +360,7 @@ impl Inner {
                 let mut guard = poisoned.into_inner();
                 // Invariant: these limits were accepted by `Store::with_hash_seed` when the shard
                 // was built, so building a store from them again cannot fail.
-                let fresh = Store::with_hash_seed(shard.limits, shard.seed)
-                    .expect("shard limits were validated at construction");
+                let fresh = Store::with_hash_seed(shard.limits, shard.seed);
                 *guard = fresh;
                 shard.store.clear_poison();
                 guard
@@ -467,6 +528,51 @@ impl Cache for InMemoryCache {
         self.with_shard(key, |s, now| Ok(s.contains(key, now)?))
     }
 
+    async fn list_push(
+        &self,
+        key: &str,
+        item: &[u8],
+        cap: usize,
+        expiry: Option<Duration>,
+    ) -> Result<usize, CacheError> {
+        // The expiry is checked first, then the key and the cap, as by the Redis backend.
+        let ttl = to_ttl(expiry)?;
+        let cap = u64::try_from(cap).unwrap_or(u64::MAX);
+        self.with_shard(key, |s, now| Ok(s.list_push(key, item, cap, ttl, now)?))
+    }
+
+    async fn list_range(
+        &self,
+        key: &str,
+        start: i64,
+        stop: i64,
+    ) -> Result<Vec<Vec<u8>>, CacheError> {
+        self.with_shard(key, |s, now| {
+            Ok(s.list_range(key, start, stop, now)?
+                .map(<[u8]>::to_vec)
+                .collect())
+        })
+    }
+
+    async fn list_len(&self, key: &str) -> Result<usize, CacheError> {
+        self.with_shard(key, |s, now| Ok(s.list_len(key, now)?))
+    }
+
+    async fn member_add(&self, key: &str, member: &str, ttl: Duration) -> Result<bool, CacheError> {
+        let ttl = Ttl::try_from(ttl)?;
+        self.with_shard(key, |s, now| Ok(s.member_add(key, member, ttl, now)?))
+    }
+
+    async fn members(&self, key: &str) -> Result<Vec<String>, CacheError> {
+        self.with_shard(key, |s, now| {
+            Ok(s.members(key, now)?.map(str::to_owned).collect())
+        })
+    }
+
+    async fn member_remove(&self, key: &str, member: &str) -> Result<bool, CacheError> {
+        self.with_shard(key, |s, now| Ok(s.member_remove(key, member, now)?))
+    }
+
     async fn clear(&self) -> Result<u64, CacheError> {
         let inner = &*self.inner;
         let now = inner.now();
@@ -500,8 +606,8 @@ impl Cache for InMemoryCache {
             memory: Some(MemoryStats {
                 core: total,
                 shards: inner.shards.len(),
-                max_entries: inner.limits.max_entries as u64,
-                max_bytes: inner.limits.max_bytes,
+                max_entries: inner.limits.max_entries() as u64,
+                max_bytes: inner.limits.max_bytes(),
             }),
             redis: None,
         })
@@ -547,34 +653,36 @@ mod tests {
 
     #[test]
     fn small_caches_use_one_shard_and_limits_add_up() {
-        let tiny = Limits {
-            max_entries: 3,
-            ..Limits::default()
-        };
+        let tiny = Limits::builder()
+            .max_entries(3)
+            .build()
+            .expect("valid limits");
         assert_eq!(shard_count(&tiny, None), 1);
-        let big = Limits {
-            max_entries: 1_000_000,
-            max_bytes: 1 << 30,
-            ..Limits::default()
-        };
+        let big = Limits::builder()
+            .max_entries(1_000_000)
+            .max_bytes(1 << 30)
+            .build()
+            .expect("valid limits");
         let n = shard_count(&big, None);
         assert!((1..=1_000_000 / MIN_ENTRIES_PER_SHARD).contains(&n), "{n}");
         let forced = NonZeroUsize::new(7).expect("7 is not zero");
-        let odd = Limits {
-            max_entries: 100_003,
-            max_bytes: 64 << 20,
-            ..Limits::default()
-        };
+        let odd = Limits::builder()
+            .max_entries(100_003)
+            .max_bytes(64 << 20)
+            .build()
+            .expect("valid limits");
         assert_eq!(shard_count(&odd, Some(forced)), 7);
         let parts: Vec<Limits> = (0..7).map(|i| shard_limits(&odd, 7, i)).collect();
-        assert_eq!(parts.iter().map(|l| l.max_entries).sum::<usize>(), 100_003);
-        assert_eq!(parts.iter().map(|l| l.max_bytes).sum::<u64>(), 64 << 20);
-        assert!(parts.iter().all(|l| l.validate().is_ok()));
+        assert_eq!(
+            parts.iter().map(|l| l.max_entries()).sum::<usize>(),
+            100_003
+        );
+        assert_eq!(parts.iter().map(|l| l.max_bytes()).sum::<u64>(), 64 << 20);
         // Forced counts are clamped so each shard can hold a maximal entry.
-        let two_entries_worth = Limits {
-            max_bytes: 2 << 20,
-            ..Limits::default()
-        };
+        let two_entries_worth = Limits::builder()
+            .max_bytes(2 << 20)
+            .build()
+            .expect("valid limits");
         assert_eq!(shard_count(&two_entries_worth, Some(forced)), 2);
     }
 }

@@ -7,13 +7,17 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use chatcache_core::{KeyTtl, Limits, Ttl};
+use chatcache_core::{KeyTtl, Kind, Limits, Ttl};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{ErrorKind, FromRedisValue, RedisError, RedisResult, ServerErrorKind};
 
-use crate::cache::{BackendKind, Cache, CacheStats, Health, RedisServerStats, to_ttl};
+use crate::cache::{BackendKind, Cache, CacheStats, Health, RedisServerStats, to_cap, to_ttl};
 use crate::config::{CacheConfig, Namespace, RedisUrl};
 use crate::error::{CacheError, ConfigError};
+
+mod collections;
+
+use collections::Call;
 
 /// Keys asked for per `SCAN` round trip by `clear()` and `stats()`; also the `UNLINK` batch size.
 const SCAN_BATCH: usize = 500;
@@ -76,6 +80,16 @@ impl Transport {
             Transport::Single(manager) => pipe.query_async(&mut manager.clone()).await,
         }
     }
+
+    /// Runs a Lua script (`EVALSHA`, loading it on `NOSCRIPT`).
+    async fn invoke<T: FromRedisValue>(
+        &self,
+        invocation: &redis::ScriptInvocation<'_>,
+    ) -> RedisResult<T> {
+        match self {
+            Transport::Single(manager) => invocation.invoke_async(&mut manager.clone()).await,
+        }
+    }
 }
 
 impl RedisCache {
@@ -88,7 +102,6 @@ impl RedisCache {
     /// [`CacheError::Unavailable`] if the server refuses or rejects the credentials,
     /// [`CacheError::InvalidInput`] for inconsistent limits. Never contains the password.
     pub async fn connect(config: &CacheConfig) -> Result<RedisCache, CacheError> {
-        config.limits.validate()?;
         let url = config.redis_url.clone();
         let client = redis::Client::open(url.expose_secret()).map_err(|e| {
             CacheError::Config(ConfigError::InvalidUrl {
@@ -238,6 +251,22 @@ impl RedisCache {
         self.run(op, || transport.query(&cmd)).await
     }
 
+    /// Runs one list or member-set script on `key` and checks its answer's status.
+    async fn call(&self, key: &str, call: Call<'_>) -> Result<Vec<redis::Value>, CacheError> {
+        let full = self.redis_key(key);
+        let invocation = call.invocation(&full);
+        let transport = &self.inner.transport;
+        let value: redis::Value = self
+            .run(call.op(), || transport.invoke(&invocation))
+            .await?;
+        collections::answer(
+            value,
+            call.kind(),
+            key.len(),
+            self.inner.limits.max_entry_bytes(),
+        )
+    }
+
     fn count_lookup(&self, hit: bool) {
         let counter = if hit {
             &self.inner.hits
@@ -298,6 +327,18 @@ fn map_error(op: &'static str, e: RedisError, url: &RedisUrl, budget: Duration) 
     };
     if e.is_connection_refusal() {
         return unavailable("connection refused".to_owned());
+    }
+    if e.code() == Some("WRONGTYPE") {
+        // A command on a key of another type: the same refusal as the in-memory backend's.
+        let expected = match op {
+            "list_push" | "list_range" | "list_len" => Kind::List,
+            "member_add" | "members" | "member_remove" => Kind::Members,
+            _ => Kind::Bytes,
+        };
+        return CacheError::InvalidInput(chatcache_core::Error::WrongType {
+            expected,
+            found: None,
+        });
     }
     match e.kind() {
         ErrorKind::Io | ErrorKind::Parse => {
@@ -415,9 +456,16 @@ impl Cache for RedisCache {
         if full.is_empty() {
             return Ok(Vec::new());
         }
-        let mut cmd = redis::cmd("MGET");
-        cmd.arg(full);
-        let values: Vec<Option<Vec<u8>>> = self.query("get_many", cmd).await?;
+        // A script rather than MGET, which reads another type as nil: a key holding a list or
+        // member set fails the batch with `wrong_type`, as `get` does.
+        let invocation = collections::get_many(&full);
+        let transport = &self.inner.transport;
+        let answer: redis::Value = self
+            .run("get_many", || transport.invoke(&invocation))
+            .await?;
+        let max = self.inner.limits.max_entry_bytes();
+        let mut parts = collections::answer(answer, Kind::Bytes, 0, max)?.into_iter();
+        let values = collections::optional_byte_strings(parts.next())?;
         for v in &values {
             self.count_lookup(v.is_some());
         }
@@ -516,6 +564,104 @@ impl Cache for RedisCache {
         let mut cmd = redis::cmd("EXISTS");
         cmd.arg(self.key(key)?);
         Ok(self.query::<u64>("exists", cmd).await? > 0)
+    }
+
+    async fn list_push(
+        &self,
+        key: &str,
+        item: &[u8],
+        cap: usize,
+        expiry: Option<Duration>,
+    ) -> Result<usize, CacheError> {
+        // The expiry is checked first, then the key and the cap, as by the in-memory backend.
+        let ttl = to_ttl(expiry)?;
+        let limits = &self.inner.limits;
+        limits.check_key(key)?;
+        let cap = to_cap(cap)?;
+        let max = limits.max_entry_bytes();
+        collections::check_item(max, key.len(), item)?;
+        let budget = collections::item_budget(max, key.len());
+        let answer = self
+            .call(
+                key,
+                Call::ListPush {
+                    item,
+                    cap,
+                    ttl,
+                    budget,
+                },
+            )
+            .await?;
+        let len = collections::integer(answer.first())?;
+        Ok(usize::try_from(len).unwrap_or(0))
+    }
+
+    async fn list_range(
+        &self,
+        key: &str,
+        start: i64,
+        stop: i64,
+    ) -> Result<Vec<Vec<u8>>, CacheError> {
+        self.inner.limits.check_key(key)?;
+        let mut answer = self
+            .call(key, Call::ListRange { start, stop })
+            .await?
+            .into_iter();
+        let found = collections::integer(answer.next().as_ref())? == 1;
+        self.count_lookup(found);
+        collections::byte_strings(answer.next())
+    }
+
+    async fn list_len(&self, key: &str) -> Result<usize, CacheError> {
+        self.inner.limits.check_key(key)?;
+        let answer = self.call(key, Call::ListLen).await?;
+        Ok(usize::try_from(collections::integer(answer.first())?).unwrap_or(0))
+    }
+
+    async fn member_add(&self, key: &str, member: &str, ttl: Duration) -> Result<bool, CacheError> {
+        let ttl = Ttl::try_from(ttl)?;
+        let limits = &self.inner.limits;
+        limits.check_key(key)?;
+        collections::check_member(member, limits)?;
+        let budget = collections::item_budget(limits.max_entry_bytes(), key.len());
+        let answer = self
+            .call(
+                key,
+                Call::MemberAdd {
+                    member,
+                    ttl,
+                    budget,
+                },
+            )
+            .await?;
+        Ok(collections::integer(answer.first())? == 1)
+    }
+
+    async fn members(&self, key: &str) -> Result<Vec<String>, CacheError> {
+        self.inner.limits.check_key(key)?;
+        let answer = self.call(key, Call::Members).await?;
+        let mut members = collections::byte_strings(answer.into_iter().next())?
+            .into_iter()
+            .map(|bytes| {
+                String::from_utf8(bytes).map_err(|e| CacheError::Decode {
+                    key: key.to_owned(),
+                    expected: "UTF-8 member".to_owned(),
+                    reason: e.utf8_error().to_string(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        // Redis lists by score (deadline); every backend lists members in byte order.
+        members.sort_unstable();
+        self.count_lookup(!members.is_empty());
+        Ok(members)
+    }
+
+    async fn member_remove(&self, key: &str, member: &str) -> Result<bool, CacheError> {
+        let limits = &self.inner.limits;
+        limits.check_key(key)?;
+        collections::check_member(member, limits)?;
+        let answer = self.call(key, Call::MemberRemove { member }).await?;
+        Ok(collections::integer(answer.first())? == 1)
     }
 
     async fn clear(&self) -> Result<u64, CacheError> {

@@ -298,6 +298,46 @@ macro_rules! delegate_cache {
                 let $this = self;
                 $target.exists(key).await
             }
+            async fn list_push(
+                &self,
+                key: &str,
+                item: &[u8],
+                cap: usize,
+                expiry: Option<Duration>,
+            ) -> Result<usize, CacheError> {
+                let $this = self;
+                $target.list_push(key, item, cap, expiry).await
+            }
+            async fn list_range(
+                &self,
+                key: &str,
+                start: i64,
+                stop: i64,
+            ) -> Result<Vec<Vec<u8>>, CacheError> {
+                let $this = self;
+                $target.list_range(key, start, stop).await
+            }
+            async fn list_len(&self, key: &str) -> Result<usize, CacheError> {
+                let $this = self;
+                $target.list_len(key).await
+            }
+            async fn member_add(
+                &self,
+                key: &str,
+                member: &str,
+                ttl: Duration,
+            ) -> Result<bool, CacheError> {
+                let $this = self;
+                $target.member_add(key, member, ttl).await
+            }
+            async fn members(&self, key: &str) -> Result<Vec<String>, CacheError> {
+                let $this = self;
+                $target.members(key).await
+            }
+            async fn member_remove(&self, key: &str, member: &str) -> Result<bool, CacheError> {
+                let $this = self;
+                $target.member_remove(key, member).await
+            }
             async fn clear(&self) -> Result<u64, CacheError> {
                 let $this = self;
                 $target.clear().await

@@ -4,7 +4,7 @@ use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chatcache::{Cache, CacheExt, InMemoryCache, KeyTtl, Limits, ManualClock};
+use chatcache::{Cache, CacheError, CacheExt, InMemoryCache, KeyTtl, Limits, ManualClock};
 
 fn manual(limits: Limits) -> (InMemoryCache, ManualClock) {
     let clock = ManualClock::new(1_700_000_000_000);
@@ -106,10 +106,10 @@ async fn janitor_reclaims_expired_entries_without_reads() {
 
 #[tokio::test]
 async fn small_limits_are_exact_and_evict() {
-    let limits = Limits {
-        max_entries: 3,
-        ..Limits::default()
-    };
+    let limits = Limits::builder()
+        .max_entries(3)
+        .build()
+        .expect("valid limits");
     let (cache, _clock) = manual(limits);
     assert_eq!(cache.shard_count(), 1, "tiny caches use one shard");
     for i in 0..10 {
@@ -266,14 +266,20 @@ async fn typed_helpers_report_decode_errors_and_change_nothing() {
     assert!(!cache.exists("bad").await.expect("exists"));
 }
 
+/// Limits are checked once, when built, so a cache can only be made from valid ones; the
+/// refusal is a typed error with the shared code.
 #[test]
-fn invalid_limits_are_rejected() {
-    let err = InMemoryCache::new(Limits {
-        max_entries: 0,
-        ..Limits::default()
-    })
-    .expect_err("zero entries");
+fn invalid_limits_are_refused_when_built() {
+    let invalid = Limits::builder()
+        .max_entries(0)
+        .build()
+        .expect_err("zero entries");
+    let err = CacheError::from(invalid);
     assert_eq!(err.code(), "invalid_limits");
+    assert_eq!(
+        err.to_string(),
+        "invalid input: invalid limits: max_entries must be at least 1"
+    );
 }
 
 /// Handles are `Send + Sync` and their futures `Send`, so they work in multi-threaded servers;

@@ -371,15 +371,59 @@ async fn bad_input_is_rejected_identically_by_both_backends() {
     }
 }
 
-/// Foreign data of another type under the namespace is a typed backend error, not a panic.
+/// Data of another type under the namespace is the typed `wrong_type` error of every backend
+/// (Redis `WRONGTYPE`), never a panic, and is left as it is.
 #[tokio::test]
 async fn foreign_types_and_undecodable_bytes_are_typed_errors() {
     let server = RedisServer::start();
     let cache = connect(&server, "ns").await;
     let _: () = admin(&server, &["RPUSH", "ns:list", "a"]);
     let err = cache.get("list").await.expect_err("WRONGTYPE");
-    assert!(matches!(err, CacheError::Backend { .. }), "{err:?}");
-    assert!(err.to_string().contains("WRONGTYPE"), "{err}");
+    assert_eq!(err.code(), "wrong_type", "{err:?}");
+    assert_eq!(
+        cache.incr("list", 1).await.expect_err("WRONGTYPE").code(),
+        "wrong_type"
+    );
+    // A list written by another program is a list to chatcache too.
+    assert_eq!(
+        cache.list_range("list", 0, -1).await.expect("a list"),
+        [b"a".to_vec()]
+    );
+
+    // A Redis type chatcache never makes: refused by every list and member-set operation,
+    // naming no kind, and untouched.
+    let _: () = admin(&server, &["HSET", "ns:hash", "field", "value"]);
+    let err = cache
+        .list_push("hash", b"x", 10, None)
+        .await
+        .expect_err("a hash");
+    assert!(
+        matches!(
+            err.as_core(),
+            Some(chatcache::core::Error::WrongType { found: None, .. })
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "wrong_type");
+    let ttl = Duration::from_secs(5);
+    assert_eq!(
+        cache
+            .member_add("hash", "ada", ttl)
+            .await
+            .expect_err("hash")
+            .code(),
+        "wrong_type"
+    );
+    assert_eq!(
+        cache.members("hash").await.expect_err("hash").code(),
+        "wrong_type"
+    );
+    assert_eq!(
+        cache.get_many(&["hash"]).await.expect_err("hash").code(),
+        "wrong_type"
+    );
+    let field: String = admin(&server, &["HGET", "ns:hash", "field"]);
+    assert_eq!(field, "value");
 
     let _: () = admin(&server, &["SET", "ns:bytes", "\u{1}not json"]);
     let err = cache

@@ -26,6 +26,11 @@ pub enum Capability {
     Len,
     /// The backend passes integers outside ±(2^53 − 1) exactly.
     BigIntegers,
+    /// The backend can export its entries and import them into a fresh backend
+    /// (`round_trip`).
+    Snapshots,
+    /// The backend has capped lists and member sets (`list_*`, `member*`).
+    Collections,
 }
 
 impl Capability {
@@ -36,6 +41,8 @@ impl Capability {
         Capability::ExactWeight,
         Capability::Len,
         Capability::BigIntegers,
+        Capability::Snapshots,
+        Capability::Collections,
     ];
 
     /// The capability's name as written in case files.
@@ -46,6 +53,8 @@ impl Capability {
             Capability::ExactWeight => "exact_weight",
             Capability::Len => "len",
             Capability::BigIntegers => "big_integers",
+            Capability::Snapshots => "snapshots",
+            Capability::Collections => "collections",
         }
     }
 }
@@ -71,15 +80,22 @@ pub struct CaseLimits {
 }
 
 impl CaseLimits {
-    /// These limits applied over [`chatcache_core::Limits::default`].
-    pub fn to_core(&self) -> chatcache_core::Limits {
-        let default = chatcache_core::Limits::default();
-        chatcache_core::Limits {
-            max_entries: self.max_entries.unwrap_or(default.max_entries),
-            max_bytes: self.max_bytes.unwrap_or(default.max_bytes),
-            max_entry_bytes: self.max_entry_bytes.unwrap_or(default.max_entry_bytes),
-            max_key_bytes: self.max_key_bytes.unwrap_or(default.max_key_bytes),
+    /// These limits applied over the defaults of [`chatcache_core::Limits::builder`].
+    pub fn to_core(&self) -> Result<chatcache_core::Limits, chatcache_core::InvalidLimits> {
+        let mut builder = chatcache_core::Limits::builder();
+        if let Some(max) = self.max_entries {
+            builder = builder.max_entries(max);
         }
+        if let Some(max) = self.max_bytes {
+            builder = builder.max_bytes(max);
+        }
+        if let Some(max) = self.max_entry_bytes {
+            builder = builder.max_entry_bytes(max);
+        }
+        if let Some(max) = self.max_key_bytes {
+            builder = builder.max_key_bytes(max);
+        }
+        builder.build()
     }
 }
 
@@ -230,6 +246,55 @@ pub enum Op {
         /// The keys.
         keys: Vec<String>,
     },
+    /// Append an item to the capped list under the key; returns the new length.
+    ListPush {
+        /// The key.
+        key: String,
+        /// The item.
+        value: Vec<u8>,
+        /// How many items the list keeps.
+        cap: u64,
+        /// The key's new expiry; `None` keeps the existing one.
+        ttl: Option<u64>,
+    },
+    /// The list's items from `start` to `stop` inclusive (Redis `LRANGE` indices).
+    ListRange {
+        /// The key.
+        key: String,
+        /// The first index (default 0).
+        start: i64,
+        /// The last index (default −1, the newest).
+        stop: i64,
+    },
+    /// The number of items in the list.
+    ListLen {
+        /// The key.
+        key: String,
+    },
+    /// Add or refresh a member of the member set under the key, with its own ttl.
+    MemberAdd {
+        /// The key.
+        key: String,
+        /// The member.
+        member: String,
+        /// The member's ttl (required).
+        ttl: u64,
+    },
+    /// The live members of the member set, in byte order.
+    Members {
+        /// The key.
+        key: String,
+    },
+    /// Remove a member from the member set.
+    MemberRemove {
+        /// The key.
+        key: String,
+        /// The member.
+        member: String,
+    },
+    /// Export every entry and import the snapshot into a fresh backend, which the following
+    /// steps then use (needs [`Capability::Snapshots`]).
+    RoundTrip,
 }
 
 impl Op {
@@ -250,6 +315,13 @@ impl Op {
             Op::GetMany { .. } => "get_many",
             Op::SetMany { .. } => "set_many",
             Op::DeleteMany { .. } => "delete_many",
+            Op::ListPush { .. } => "list_push",
+            Op::ListRange { .. } => "list_range",
+            Op::ListLen { .. } => "list_len",
+            Op::MemberAdd { .. } => "member_add",
+            Op::Members { .. } => "members",
+            Op::MemberRemove { .. } => "member_remove",
+            Op::RoundTrip => "round_trip",
         }
     }
 
@@ -257,15 +329,23 @@ impl Op {
     pub const fn result_kind(&self) -> ResultKind {
         match self {
             Op::Get { .. } => ResultKind::Value,
-            Op::Set { .. } | Op::Clear | Op::SetMany { .. } => ResultKind::Ok,
-            Op::Add { .. } | Op::Delete { .. } | Op::Contains { .. } | Op::Touch { .. } => {
-                ResultKind::Bool
-            }
+            Op::Set { .. } | Op::Clear | Op::SetMany { .. } | Op::RoundTrip => ResultKind::Ok,
+            Op::Add { .. }
+            | Op::Delete { .. }
+            | Op::Contains { .. }
+            | Op::Touch { .. }
+            | Op::MemberAdd { .. }
+            | Op::MemberRemove { .. } => ResultKind::Bool,
             Op::Ttl { .. } => ResultKind::Ttl,
-            Op::Incr { .. } | Op::Decr { .. } | Op::Len | Op::DeleteMany { .. } => {
-                ResultKind::Integer
-            }
+            Op::Incr { .. }
+            | Op::Decr { .. }
+            | Op::Len
+            | Op::DeleteMany { .. }
+            | Op::ListPush { .. }
+            | Op::ListLen { .. } => ResultKind::Integer,
             Op::GetMany { .. } => ResultKind::Values,
+            Op::ListRange { .. } => ResultKind::Items,
+            Op::Members { .. } => ResultKind::Members,
         }
     }
 }
@@ -285,6 +365,10 @@ pub enum ResultKind {
     Integer,
     /// A ttl state.
     Ttl,
+    /// A list's items.
+    Items,
+    /// A member set's members.
+    Members,
 }
 
 /// What a step expects an operation to return.
@@ -302,6 +386,10 @@ pub enum Expect {
     Integer(i64),
     /// A ttl state.
     Ttl(TtlExpect),
+    /// These list items, oldest first.
+    Items(Vec<Vec<u8>>),
+    /// These members, in byte order.
+    Members(Vec<String>),
     /// An error with this code (see `chatcache_core::Error::code`).
     Error(String),
 }
@@ -337,6 +425,10 @@ pub enum Outcome {
     Integer(i64),
     /// A ttl state.
     Ttl(TtlState),
+    /// List items, oldest first.
+    Items(Vec<Vec<u8>>),
+    /// Members, in byte order.
+    Members(Vec<String>),
     /// An error, by its stable code (`chatcache_core::Error::code`), or a backend-specific
     /// code for failures the suite does not know (which then never match).
     Error(String),
@@ -376,6 +468,8 @@ impl Expect {
             (Expect::Bool(expected), Outcome::Bool(actual)) => expected == actual,
             (Expect::Integer(expected), Outcome::Integer(actual)) => expected == actual,
             (Expect::Error(expected), Outcome::Error(actual)) => expected == actual,
+            (Expect::Items(expected), Outcome::Items(actual)) => expected == actual,
+            (Expect::Members(expected), Outcome::Members(actual)) => expected == actual,
             (Expect::Ttl(expected), Outcome::Ttl(actual)) => match (expected, actual) {
                 (TtlExpect::Missing, TtlState::Missing)
                 | (TtlExpect::Persistent, TtlState::Persistent) => true,
@@ -422,6 +516,17 @@ fn show_value(f: &mut fmt::Formatter<'_>, value: Option<&[u8]>) -> fmt::Result {
     }
 }
 
+fn show_items(f: &mut fmt::Formatter<'_>, items: &[Vec<u8>]) -> fmt::Result {
+    f.write_str("items [")?;
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write!(f, "{}", ShowBytes(item))?;
+    }
+    f.write_str("]")
+}
+
 fn show_values(f: &mut fmt::Formatter<'_>, values: &[Option<Vec<u8>>]) -> fmt::Result {
     f.write_str("[")?;
     for (i, value) in values.iter().enumerate() {
@@ -446,6 +551,8 @@ impl fmt::Display for Expect {
             Expect::Ttl(TtlExpect::Remaining { min_ms, max_ms }) => {
                 write!(f, "ttl remaining {min_ms}..={max_ms} ms")
             }
+            Expect::Items(items) => show_items(f, items),
+            Expect::Members(members) => write!(f, "members {members:?}"),
             Expect::Error(code) => write!(f, "error {code}"),
         }
     }
@@ -462,6 +569,8 @@ impl fmt::Display for Outcome {
             Outcome::Ttl(TtlState::Missing) => f.write_str("ttl missing"),
             Outcome::Ttl(TtlState::Persistent) => f.write_str("ttl persistent"),
             Outcome::Ttl(TtlState::Remaining(ms)) => write!(f, "ttl remaining {ms} ms"),
+            Outcome::Items(items) => show_items(f, items),
+            Outcome::Members(members) => write!(f, "members {members:?}"),
             Outcome::Error(code) => write!(f, "error {code}"),
         }
     }

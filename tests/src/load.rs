@@ -26,6 +26,10 @@ pub const ERROR_CODES: &[&str] = &[
     "ttl_too_long",
     "not_an_integer",
     "overflow",
+    "wrong_type",
+    "invalid_cap",
+    "empty_member",
+    "member_too_long",
 ];
 
 /// Largest integer every runner represents exactly: 2^53 − 1 (JavaScript's
@@ -197,7 +201,6 @@ fn parse_case(file_name: &str, raw: &Value) -> CaseResult<Case> {
         }
         limits
             .to_core()
-            .validate()
             .map_err(|e| whole(format!("limits: {e}")))?;
     }
 
@@ -218,6 +221,23 @@ fn parse_case(file_name: &str, raw: &Value) -> CaseResult<Case> {
             Action::Apply { op, expect } => {
                 if matches!(op, Op::Len) {
                     needs(Capability::Len, "uses `len`")?;
+                }
+                if matches!(op, Op::RoundTrip) {
+                    needs(Capability::Snapshots, "uses `round_trip`")?;
+                }
+                if matches!(
+                    op,
+                    Op::ListPush { .. }
+                        | Op::ListRange { .. }
+                        | Op::ListLen { .. }
+                        | Op::MemberAdd { .. }
+                        | Op::Members { .. }
+                        | Op::MemberRemove { .. }
+                ) {
+                    needs(
+                        Capability::Collections,
+                        "uses a list or member-set operation",
+                    )?;
                 }
                 if uses_big_integers(op, expect) {
                     needs(
@@ -270,6 +290,9 @@ fn uses_big_integers(op: &Op, expect: &Expect) -> bool {
         Op::Incr { by, .. } | Op::Decr { by, .. } => big(*by),
         Op::Set { ttl, .. } | Op::Add { ttl, .. } | Op::Touch { ttl, .. } => big_ttl(ttl),
         Op::SetMany { ttl, .. } => big_ttl(ttl),
+        Op::ListPush { ttl, cap, .. } => big_ttl(ttl) || *cap > MAX_SAFE_INTEGER as u64,
+        Op::MemberAdd { ttl, .. } => big_ttl(&Some(*ttl)),
+        Op::ListRange { start, stop, .. } => big(*start) || big(*stop),
         _ => false,
     };
     in_op || matches!(expect, Expect::Integer(n) if big(*n))
@@ -345,6 +368,36 @@ fn parse_step(raw: &Value) -> Result<Action, String> {
         "delete_many" => Op::DeleteMany {
             keys: fields.keys("keys")?,
         },
+        "list_push" => Op::ListPush {
+            key: fields.key("key")?,
+            value: fields.value("value")?,
+            cap: fields
+                .required("cap")?
+                .as_u64()
+                .ok_or("`cap` must be a non-negative integer")?,
+            ttl: fields.ttl()?,
+        },
+        "list_range" => Op::ListRange {
+            key: fields.key("key")?,
+            start: fields.index("start", 0)?,
+            stop: fields.index("stop", -1)?,
+        },
+        "list_len" => Op::ListLen {
+            key: fields.key("key")?,
+        },
+        "member_add" => Op::MemberAdd {
+            key: fields.key("key")?,
+            member: fields.member()?,
+            ttl: fields.ttl()?.ok_or("`member_add` needs the field `ttl`")?,
+        },
+        "members" => Op::Members {
+            key: fields.key("key")?,
+        },
+        "member_remove" => Op::MemberRemove {
+            key: fields.key("key")?,
+            member: fields.member()?,
+        },
+        "round_trip" => Op::RoundTrip,
         other => return Err(format!("unknown op {other:?}")),
     };
     let expect = parse_expect(fields.required("expect")?)?;
@@ -362,6 +415,8 @@ fn check_kind(op: &Op, expect: &Expect) -> Result<(), String> {
         Expect::Bool(_) => op.result_kind() == ResultKind::Bool,
         Expect::Integer(_) => op.result_kind() == ResultKind::Integer,
         Expect::Ttl(_) => op.result_kind() == ResultKind::Ttl,
+        Expect::Items(_) => op.result_kind() == ResultKind::Items,
+        Expect::Members(_) => op.result_kind() == ResultKind::Members,
     };
     if fits {
         Ok(())
@@ -404,6 +459,20 @@ fn parse_expect(raw: &Value) -> Result<Expect, String> {
                     .map(nullable_bytes)
                     .collect::<Result<_, _>>()
                     .map(Expect::Values),
+                "items" => inner
+                    .as_array()
+                    .ok_or("`items` must be an array")?
+                    .iter()
+                    .map(bytes)
+                    .collect::<Result<_, _>>()
+                    .map(Expect::Items),
+                "members" => inner
+                    .as_array()
+                    .ok_or("`members` must be an array")?
+                    .iter()
+                    .map(|raw| text(raw, "a member"))
+                    .collect::<Result<_, _>>()
+                    .map(Expect::Members),
                 "remaining_ms" => {
                     let bounds = inner
                         .as_array()
@@ -554,6 +623,17 @@ impl<'a> Fields<'a> {
                     .ok_or_else(|| "`ttl` must be a non-negative integer (ms)".to_owned())
             })
             .transpose()
+    }
+
+    fn index(&mut self, name: &'static str, default: i64) -> Result<i64, String> {
+        self.optional(name).map_or(Ok(default), |raw| {
+            raw.as_i64()
+                .ok_or_else(|| format!("`{name}` must be an integer that fits in i64"))
+        })
+    }
+
+    fn member(&mut self) -> Result<String, String> {
+        text(self.required("member")?, "a member")
     }
 
     fn by(&mut self) -> Result<i64, String> {

@@ -28,8 +28,13 @@ impl BackendFactory for MemoryFactory {
 
     async fn open(&mut self, case: &Case) -> Result<MemoryBackend, String> {
         let clock = ManualClock::new(START_MS);
+        let limits = case
+            .limits
+            .unwrap_or_default()
+            .to_core()
+            .map_err(|e| e.to_string())?;
         let cache = InMemoryCache::builder()
-            .limits(case.limits.unwrap_or_default().to_core())
+            .limits(limits)
             .clock(clock.clone())
             // Time only moves when a step says so; reclamation is the core's own.
             .janitor_interval(None)
@@ -46,6 +51,23 @@ struct MemoryBackend {
 
 impl Backend for MemoryBackend {
     async fn apply(&mut self, op: &Op) -> Outcome {
+        if let Op::RoundTrip = op {
+            let snapshot = self.cache.export();
+            let fresh = InMemoryCache::builder()
+                .limits(*self.cache.limits())
+                .clock(self.clock.clone())
+                .janitor_interval(None)
+                .build()
+                .expect("the same limits build again");
+            return match fresh.import(&snapshot) {
+                Ok(summary) if summary.imported == snapshot.entries.len() => {
+                    self.cache = fresh;
+                    Outcome::Ok
+                }
+                Ok(summary) => Outcome::error(format!("round trip imported {summary:?}")),
+                Err(error) => Outcome::error(error.to_string()),
+            };
+        }
         let outcome = native_cache::apply(&self.cache, op).await;
         if let Err(violation) = self.cache.validate() {
             return Outcome::error(format!(

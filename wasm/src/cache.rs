@@ -108,8 +108,7 @@ impl Cache {
             default_ttl,
             clock,
         } = Options::parse(&options)?;
-        let store = Store::with_hash_seed(limits, hash_seed())
-            .map_err(|error| Failure::core("options", &error))?;
+        let store = Store::with_hash_seed(limits, hash_seed());
         Ok(Cache {
             store: RefCell::new(store),
             limits,
@@ -510,32 +509,37 @@ impl Options {
             .into());
         }
         check_option_names(options)?;
-        let limits = &mut parsed.limits;
+        let mut limits = Limits::builder();
         if let Some(value) = optional_number(options, "maxEntries")? {
             let max = Limits::ENTRIES_CEILING as f64;
             // Bounded by ENTRIES_CEILING (2^32 - 2), so the cast is exact on every target.
-            limits.max_entries =
-                convert::positive_integer("options.maxEntries", value, max)? as usize;
+            limits = limits
+                .max_entries(convert::positive_integer("options.maxEntries", value, max)? as usize);
         }
         if let Some(value) = optional_number(options, "maxBytes")? {
-            limits.max_bytes =
-                convert::positive_integer("options.maxBytes", value, MAX_BYTES_CEILING)?;
             // A small budget lowers the default per-entry limit rather than failing.
-            limits.max_entry_bytes = limits.max_entry_bytes.min(limits.max_bytes);
+            limits = limits.max_bytes(convert::positive_integer(
+                "options.maxBytes",
+                value,
+                MAX_BYTES_CEILING,
+            )?);
         }
         if let Some(value) = optional_number(options, "maxEntryBytes")? {
-            limits.max_entry_bytes =
-                convert::positive_integer("options.maxEntryBytes", value, MAX_BYTES_CEILING)?;
+            limits = limits.max_entry_bytes(convert::positive_integer(
+                "options.maxEntryBytes",
+                value,
+                MAX_BYTES_CEILING,
+            )?);
         }
         if let Some(value) = optional_number(options, "maxKeyBytes")? {
             // Bounded by KEY_BYTES_CEILING (65,535), so the cast is exact.
-            limits.max_key_bytes = convert::positive_integer(
+            limits = limits.max_key_bytes(convert::positive_integer(
                 "options.maxKeyBytes",
                 value,
                 Limits::KEY_BYTES_CEILING as f64,
-            )? as usize;
+            )? as usize);
         }
-        check_limits(limits)?;
+        parsed.limits = limits.build().map_err(limits_failure)?;
         if let Some(value) = optional_number(options, "defaultTtl")? {
             parsed.default_ttl = Some(convert::ttl("options.defaultTtl", value)?);
         }
@@ -570,7 +574,7 @@ impl Cache {
     pub(crate) fn check_invariants(&self) -> Result<(), String> {
         let store = self.store.try_borrow().map_err(|error| error.to_string())?;
         store.validate().map_err(|error| error.to_string())?;
-        if store.len() > self.limits.max_entries || store.weight() > self.limits.max_bytes {
+        if store.len() > self.limits.max_entries() || store.weight() > self.limits.max_bytes() {
             return Err(format!(
                 "limits exceeded: {} entries, {} bytes",
                 store.len(),
@@ -646,7 +650,7 @@ impl Cache {
         arg: &str,
         run: impl FnOnce(&str, Timestamp) -> Result<R, JsValue>,
     ) -> Result<R, JsValue> {
-        let cap = self.limits.max_key_bytes.min(FAST_KEY_BYTES);
+        let cap = self.limits.max_key_bytes().min(FAST_KEY_BYTES);
         let mut run = Some(run);
         if let Some(region) = scratch::reserve(8 + cap, false) {
             let default_clock = self.clock.is_none();
@@ -694,7 +698,7 @@ impl Cache {
         options: Option<Object>,
         run: impl FnOnce(&str, &[u8], Option<Ttl>, Timestamp) -> Result<R, JsValue>,
     ) -> Result<R, JsValue> {
-        let cap = self.limits.max_key_bytes.min(FAST_KEY_BYTES);
+        let cap = self.limits.max_key_bytes().min(FAST_KEY_BYTES);
         let fast = scratch::reserve(8 + cap, true).and_then(|region| {
             // `cap` is at most FAST_KEY_BYTES, so the cast is exact.
             let len = codec::load_key(key, region.addr(), cap as u32, false);
@@ -894,34 +898,25 @@ impl Cache {
     }
 }
 
-/// Checks the relations between limits, naming the JavaScript options; the core's own check
-/// runs afterwards as a backstop.
-fn check_limits(limits: &Limits) -> Result<(), Failure> {
-    // The core's code for the same refusals.
-    let code = chatcache_core::Error::InvalidLimits("").code();
-    if limits.max_entry_bytes > limits.max_bytes {
-        return Err(Failure::range_error(
-            code,
-            format!(
-                "options.maxEntryBytes ({}) must not exceed options.maxBytes ({})",
-                limits.max_entry_bytes, limits.max_bytes
-            ),
-        ));
-    }
-    if limits.max_entry_bytes <= chatcache_core::ENTRY_OVERHEAD {
-        return Err(Failure::range_error(
-            code,
-            format!(
-                "options.maxEntryBytes and options.maxBytes must exceed the per-entry overhead \
-                 of {} bytes, got {}",
-                chatcache_core::ENTRY_OVERHEAD,
-                limits.max_entry_bytes
-            ),
-        ));
-    }
-    limits
-        .validate()
-        .map_err(|error| Failure::core("options", &error))
+/// A refusal of the limits, naming the JavaScript options.
+fn limits_failure(invalid: chatcache_core::InvalidLimits) -> Failure {
+    use chatcache_core::InvalidLimits;
+    let code = chatcache_core::Error::from(invalid).code();
+    let message = match invalid {
+        InvalidLimits::EntryLargerThanTotal {
+            max_entry_bytes,
+            max_bytes,
+        } => format!(
+            "options.maxEntryBytes ({max_entry_bytes}) must not exceed options.maxBytes ({max_bytes})"
+        ),
+        InvalidLimits::EntryTooSmall { max_entry_bytes } => format!(
+            "options.maxEntryBytes and options.maxBytes must exceed the per-entry overhead of {} \
+             bytes, got {max_entry_bytes}",
+            chatcache_core::ENTRY_OVERHEAD
+        ),
+        other => format!("options: invalid limits: {other}"),
+    };
+    Failure::range_error(code, message)
 }
 
 /// Refuses option names the constructor does not know.
@@ -966,7 +961,7 @@ fn optional_number(options: &JsValue, name: &str) -> Result<Option<f64>, JsValue
 
 /// A key: a well-formed string the limits accept; `arg` names it in messages.
 pub(crate) fn key_of(key: &JsValue, arg: &str, limits: &Limits) -> Result<String, JsValue> {
-    let max = limits.max_key_bytes;
+    let max = limits.max_key_bytes();
     let too_long = |units: usize| {
         Failure::range_error(
             chatcache_core::Error::KeyTooLong { len: units, max }.code(),

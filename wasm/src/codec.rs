@@ -138,7 +138,7 @@ pub(crate) fn string(
 }
 
 /// Encodes a JavaScript value for storage under a key of `key_len` bytes; `arg` names it in
-/// error messages. Values that cannot fit `limits.max_entry_bytes` are refused before they are
+/// error messages. Values that cannot fit `limits.max_entry_bytes()` are refused before they are
 /// copied into WebAssembly memory.
 pub(crate) fn encode(
     value: &JsValue,
@@ -157,7 +157,7 @@ pub(crate) fn encode(
 pub(crate) fn room(key_len: usize, limits: &Limits) -> usize {
     usize::try_from(
         limits
-            .max_entry_bytes
+            .max_entry_bytes()
             .saturating_sub(ENTRY_OVERHEAD + key_len as u64),
     )
     .unwrap_or(usize::MAX)
@@ -172,7 +172,7 @@ pub(crate) fn encode_prepared(
     key_len: usize,
     limits: &Limits,
 ) -> Result<Vec<u8>, JsValue> {
-    let max = limits.max_entry_bytes;
+    let max = limits.max_entry_bytes();
     let room = room(key_len, limits);
     let too_large = |value_len: usize| {
         let weight = Limits::entry_weight(key_len, value_len);

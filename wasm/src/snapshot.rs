@@ -9,7 +9,7 @@
 //! clock. Only plain objects, arrays, numbers, strings, `null` and `Uint8Array` appear, so a
 //! snapshot survives `structuredClone`.
 
-use chatcache_core::{Limits, Snapshot, SnapshotEntry};
+use chatcache_core::{Error, Limits, Snapshot, SnapshotEntry, SnapshotValue};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsValue;
 
@@ -17,13 +17,20 @@ use crate::codec;
 use crate::convert;
 use crate::error::{Failure, INVALID_SNAPSHOT, describe};
 
+/// The version of the JavaScript snapshot format this build writes and reads.
+const JS_VERSION: u32 = 1;
+
 /// The JavaScript form of `snapshot`.
 pub(crate) fn to_js(snapshot: &Snapshot) -> Result<Object, JsValue> {
     let entries = Array::new_with_length(0);
     for entry in &snapshot.entries {
+        // This package stores byte values only, so its snapshots hold nothing else.
+        let SnapshotValue::Bytes(value) = &entry.value else {
+            continue;
+        };
         let object = Object::new();
         set(&object, "key", &JsValue::from_str(&entry.key))?;
-        set(&object, "value", &Uint8Array::from(entry.value.as_slice()))?;
+        set(&object, "value", &Uint8Array::from(value.as_slice()))?;
         let expires_at = entry.expires_at.map_or(JsValue::NULL, |deadline| {
             JsValue::from_f64(convert::number(deadline.as_millis()))
         });
@@ -34,7 +41,7 @@ pub(crate) fn to_js(snapshot: &Snapshot) -> Result<Object, JsValue> {
     set(
         &object,
         "version",
-        &JsValue::from_f64(f64::from(snapshot.version)),
+        &JsValue::from_f64(f64::from(JS_VERSION)),
     )?;
     set(&object, "entries", &entries)?;
     Ok(object)
@@ -59,6 +66,12 @@ pub(crate) fn from_js(value: &JsValue, limits: &Limits) -> Result<Snapshot, JsVa
                 describe(&version)
             ))
         })?;
+    if version != f64::from(JS_VERSION) {
+        // Checked above: a whole number within u32.
+        let version = version as u32;
+        let error = Error::UnsupportedSnapshot { version };
+        return Err(Failure::core("snapshot", &error).into());
+    }
     let entries_value = get(value, "entries")?;
     if !entries_value.is_object() {
         return Err(malformed(format!(
@@ -104,13 +117,12 @@ pub(crate) fn from_js(value: &JsValue, limits: &Limits) -> Result<Snapshot, JsVa
         };
         entries.push(SnapshotEntry {
             key,
-            value,
+            value: SnapshotValue::Bytes(value),
             expires_at,
         });
     }
     Ok(Snapshot {
-        // Checked above: a whole number within u32.
-        version: version as u32,
+        version: JS_VERSION,
         entries,
     })
 }

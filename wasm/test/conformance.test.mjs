@@ -19,7 +19,7 @@ import { Cache } from 'chatcache';
 
 const casesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'tests', 'cases');
 const CAPABILITIES = new Set(['limits', 'simulated_time', 'exact_weight', 'len']);
-const KNOWN_CAPABILITIES = new Set([...CAPABILITIES, 'big_integers']);
+const KNOWN_CAPABILITIES = new Set([...CAPABILITIES, 'big_integers', 'snapshots', 'collections']);
 const LIMIT_OPTIONS = {
   max_entries: 'maxEntries',
   max_bytes: 'maxBytes',

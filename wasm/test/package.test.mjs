@@ -9,6 +9,9 @@ import { it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 
+import { GZIP_BUDGET } from '../scripts/budget.mjs';
+
+
 const pkgDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'pkg');
 const manifest = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
 const builds = ['node', 'web', 'bundler'];
@@ -40,7 +43,7 @@ for (const build of builds) {
     assert.ok(imports.length > 0);
     assert.deepEqual(imports.filter((i) => i.module === 'env'), []);
     const gzipped = zlib.gzipSync(bytes, { level: 9 }).length;
-    assert.ok(gzipped <= 50 * 1024, `${gzipped} bytes gzipped`);
+    assert.ok(gzipped <= GZIP_BUDGET, `${gzipped} bytes gzipped, budget ${GZIP_BUDGET}`);
   });
 
   it(`${build}: glue registers a FinalizationRegistry and declarations describe the API`, () => {

@@ -5,7 +5,8 @@
 
 use super::parse_integer;
 use crate::{
-    ENTRY_OVERHEAD, Error, KeyTtl, Limits, Snapshot, SnapshotEntry, Stats, Store, Timestamp, Ttl,
+    ENTRY_OVERHEAD, Error, InvalidLimits, KeyTtl, Kind, Limits, Snapshot, SnapshotEntry, Stats,
+    Store, Timestamp, Ttl,
 };
 
 fn at(ms: u64) -> Timestamp {
@@ -17,15 +18,16 @@ fn ttl(ms: u64) -> Option<Ttl> {
 }
 
 fn store() -> Store {
-    Store::new(Limits::default()).expect("default limits are valid")
+    Store::new(Limits::default())
 }
 
 fn small_store(max_entries: usize) -> Store {
-    Store::new(Limits {
-        max_entries,
-        ..Limits::default()
-    })
-    .expect("valid limits")
+    Store::new(
+        Limits::builder()
+            .max_entries(max_entries)
+            .build()
+            .expect("valid limits"),
+    )
 }
 
 /// Runs `validate` and returns the store for chaining checks.
@@ -223,11 +225,12 @@ fn integers_must_be_canonical() {
 
 #[test]
 fn invalid_keys_are_rejected_by_every_operation() {
-    let mut s = Store::new(Limits {
-        max_key_bytes: 4,
-        ..Limits::default()
-    })
-    .unwrap();
+    let mut s = Store::new(
+        Limits::builder()
+            .max_key_bytes(4)
+            .build()
+            .expect("valid limits"),
+    );
     let long = "12345";
     let too_long = Error::KeyTooLong { len: 5, max: 4 };
     for (key, error) in [("", Error::EmptyKey), (long, too_long)] {
@@ -253,11 +256,11 @@ fn invalid_keys_are_rejected_by_every_operation() {
 
 #[test]
 fn oversized_value_is_rejected_and_the_old_value_kept() {
-    let limits = Limits {
-        max_entry_bytes: 100,
-        ..Limits::default()
-    };
-    let mut s = Store::new(limits).unwrap();
+    let limits = Limits::builder()
+        .max_entry_bytes(100)
+        .build()
+        .expect("valid limits");
+    let mut s = Store::new(limits);
     s.set("k", b"small", ttl(1_000), at(0)).unwrap();
     let big = vec![0u8; 100];
     let weight = 1 + 100 + ENTRY_OVERHEAD;
@@ -305,36 +308,69 @@ fn ttl_constructors_reject_zero_and_too_long() {
 }
 
 #[test]
-fn invalid_limits_are_rejected() {
+fn invalid_limits_are_rejected_with_the_reason() {
+    let builder = Limits::builder;
     let cases = [
-        Limits {
-            max_entries: 0,
-            ..Limits::default()
-        },
-        Limits {
-            max_key_bytes: 0,
-            ..Limits::default()
-        },
-        Limits {
-            max_key_bytes: 70_000,
-            ..Limits::default()
-        },
-        Limits {
-            max_entry_bytes: 10,
-            ..Limits::default()
-        },
-        Limits {
-            max_bytes: 10,
-            max_entry_bytes: 100,
-            ..Limits::default()
-        },
+        (builder().max_entries(0), InvalidLimits::NoEntries),
+        (
+            builder().max_entries(usize::MAX),
+            InvalidLimits::TooManyEntries {
+                max: Limits::ENTRIES_CEILING,
+            },
+        ),
+        (builder().max_key_bytes(0), InvalidLimits::NoKeyBytes),
+        (
+            builder().max_key_bytes(70_000),
+            InvalidLimits::KeyBytesTooLarge { max: 65_535 },
+        ),
+        (
+            builder().max_entry_bytes(10),
+            InvalidLimits::EntryTooSmall {
+                max_entry_bytes: 10,
+            },
+        ),
+        (
+            builder().max_bytes(10).max_entry_bytes(100),
+            InvalidLimits::EntryLargerThanTotal {
+                max_entry_bytes: 100,
+                max_bytes: 10,
+            },
+        ),
+        (
+            builder().max_bytes(u64::MAX).max_entry_bytes(u64::MAX),
+            InvalidLimits::EntryBytesTooLarge {
+                max: Limits::ENTRY_BYTES_CEILING,
+            },
+        ),
     ];
-    for limits in cases {
-        assert!(
-            matches!(Store::new(limits), Err(Error::InvalidLimits(_))),
-            "{limits:?}"
-        );
+    for (builder, expected) in cases {
+        assert_eq!(builder.build(), Err(expected), "{builder:?}");
+        assert_eq!(Error::from(expected).code(), "invalid_limits");
     }
+    // A small total lowers the default entry limit; an explicit entry limit is kept.
+    let small = builder().max_bytes(500).build().expect("valid");
+    assert_eq!(small.max_entry_bytes(), 500);
+    assert_eq!(small.to_builder().build(), Ok(small));
+}
+
+#[test]
+fn limits_serialize_as_their_four_fields_and_deserialize_checked() {
+    let limits = Limits::builder()
+        .max_entries(7)
+        .max_bytes(4_000)
+        .build()
+        .expect("valid");
+    let json = serde_json::to_string(&limits).expect("serializes");
+    assert_eq!(
+        json,
+        r#"{"max_entries":7,"max_bytes":4000,"max_entry_bytes":4000,"max_key_bytes":1024}"#
+    );
+    assert_eq!(
+        serde_json::from_str::<Limits>(&json).expect("parses"),
+        limits
+    );
+    assert!(serde_json::from_str::<Limits>(r#"{"max_entries":0}"#).is_err());
+    assert!(serde_json::from_str::<Limits>(r#"{"max_entrys":5}"#).is_err());
 }
 
 #[test]
@@ -351,12 +387,12 @@ fn entry_limit_is_never_exceeded() {
 
 #[test]
 fn byte_limit_is_never_exceeded() {
-    let limits = Limits {
-        max_bytes: 1_000,
-        max_entry_bytes: 500,
-        ..Limits::default()
-    };
-    let mut s = Store::new(limits).unwrap();
+    let limits = Limits::builder()
+        .max_bytes(1_000)
+        .max_entry_bytes(500)
+        .build()
+        .expect("valid limits");
+    let mut s = Store::new(limits);
     for i in 0..200u64 {
         let value = vec![b'x'; (i as usize * 37) % 400];
         s.set(&format!("key{i}"), &value, None, at(i)).unwrap();
@@ -367,12 +403,12 @@ fn byte_limit_is_never_exceeded() {
 
 #[test]
 fn growing_update_makes_room_without_evicting_itself() {
-    let limits = Limits {
-        max_bytes: 600,
-        max_entry_bytes: 600,
-        ..Limits::default()
-    };
-    let mut s = Store::new(limits).unwrap();
+    let limits = Limits::builder()
+        .max_bytes(600)
+        .max_entry_bytes(600)
+        .build()
+        .expect("valid limits");
+    let mut s = Store::new(limits);
     for i in 0..5 {
         s.set(&format!("k{i}"), b"v", None, at(0)).unwrap();
     }
@@ -561,12 +597,12 @@ fn import_is_all_or_nothing() {
         entries: vec![
             SnapshotEntry {
                 key: "fine".into(),
-                value: b"v".to_vec(),
+                value: b"v".to_vec().into(),
                 expires_at: None,
             },
             SnapshotEntry {
                 key: String::new(),
-                value: b"v".to_vec(),
+                value: b"v".to_vec().into(),
                 expires_at: None,
             },
         ],
@@ -611,7 +647,21 @@ fn error_codes_are_stable() {
         (Error::TtlTooLong, "ttl_too_long"),
         (Error::NotAnInteger, "not_an_integer"),
         (Error::Overflow, "overflow"),
-        (Error::InvalidLimits("x"), "invalid_limits"),
+        (
+            Error::InvalidLimits(InvalidLimits::NoEntries),
+            "invalid_limits",
+        ),
+        (
+            Error::WrongType {
+                expected: Kind::Bytes,
+                found: Some(Kind::List),
+            },
+            "wrong_type",
+        ),
+        (Error::InvalidCap { cap: 0, max: 9 }, "invalid_cap"),
+        (Error::EmptyMember, "empty_member"),
+        (Error::MemberTooLong { len: 2, max: 1 }, "member_too_long"),
+        (Error::InvalidSnapshot("x"), "invalid_snapshot"),
         (
             Error::UnsupportedSnapshot { version: 2 },
             "unsupported_snapshot",
@@ -647,12 +697,100 @@ fn stats_of_several_stores_add_up() {
 
 #[test]
 fn hash_seed_does_not_change_behaviour() {
-    let mut a = Store::with_hash_seed(Limits::default(), 1).unwrap();
-    let mut b = Store::with_hash_seed(Limits::default(), 0xdead_beef).unwrap();
+    let mut a = Store::with_hash_seed(Limits::default(), 1);
+    let mut b = Store::with_hash_seed(Limits::default(), 0xdead_beef);
     for s in [&mut a, &mut b] {
         for i in 0..100 {
             s.set(&format!("k{i}"), b"v", None, at(0)).unwrap();
         }
     }
     assert_eq!(a.export(at(0)), b.export(at(0)));
+}
+
+#[test]
+fn lists_and_member_sets_count_hits_misses_and_writes() {
+    let mut s = store();
+    let now = at(0);
+    s.list_push("h", b"1", 5, None, now).unwrap();
+    s.list_push("h", b"2", 5, None, now).unwrap();
+    assert_eq!(s.list_range("h", 0, -1, now).unwrap().len(), 2);
+    assert_eq!(s.list_range("none", 0, -1, now).unwrap().len(), 0);
+    s.member_add("m", "ada", Ttl::from_secs(1).unwrap(), now)
+        .unwrap();
+    assert_eq!(s.members("m", now).unwrap().count(), 1);
+    assert_eq!(s.members("none", now).unwrap().count(), 0);
+    let stats = s.stats();
+    assert_eq!((stats.hits, stats.misses), (2, 2));
+    assert_eq!((stats.inserts, stats.updates), (2, 1));
+    // A list weighs its key, each item + ITEM_OVERHEAD, and ENTRY_OVERHEAD.
+    let list = 1 + 2 * (1 + crate::ITEM_OVERHEAD) + ENTRY_OVERHEAD;
+    let set = 1 + 3 + crate::ITEM_OVERHEAD + ENTRY_OVERHEAD;
+    assert_eq!(s.weight(), list + set);
+    checked(&s);
+}
+
+#[test]
+fn expired_members_are_pruned_by_reads_and_the_set_goes_with_the_last() {
+    let mut s = store();
+    s.member_add("m", "ada", Ttl::from_millis(10).unwrap(), at(0))
+        .unwrap();
+    s.member_add("m", "bob", Ttl::from_millis(20).unwrap(), at(0))
+        .unwrap();
+    // Persisting the key keeps it past its members; reads prune them.
+    assert!(s.touch("m", None, at(5)).unwrap());
+    assert_eq!(s.members("m", at(15)).unwrap().collect::<Vec<_>>(), ["bob"]);
+    assert_eq!(
+        s.ttl("m", at(15)).unwrap(),
+        Some(KeyTtl::Remaining(Ttl::from_millis(5).unwrap()))
+    );
+    assert_eq!(s.members("m", at(20)).unwrap().count(), 0);
+    assert!(!s.contains("m", at(20)).unwrap());
+    assert!(s.is_empty());
+    checked(&s);
+}
+
+#[test]
+fn deadlines_survive_the_epoch_moving_over_months() {
+    let mut s = store();
+    let start = 1_700_000_000_000;
+    let day = 86_400_000;
+    s.set(
+        "year",
+        b"v",
+        Some(Ttl::from_millis(365 * day).unwrap()),
+        at(start),
+    )
+    .unwrap();
+    s.set(
+        "week",
+        b"v",
+        Some(Ttl::from_millis(7 * day).unwrap()),
+        at(start),
+    )
+    .unwrap();
+    for month in 1..=11 {
+        let now = at(start + month * 30 * day);
+        s.set("tick", b"v", None, now).unwrap();
+        let left = 365 * day - month * 30 * day;
+        assert_eq!(
+            s.ttl("year", now).unwrap(),
+            Some(KeyTtl::Remaining(Ttl::from_millis(left).unwrap())),
+            "month {month}"
+        );
+        assert!(!s.contains("week", now).unwrap());
+        checked(&s);
+    }
+    assert_eq!(s.next_expiry(), Some(at(start + 365 * day)));
+    assert!(!s.contains("year", at(start + 365 * day)).unwrap());
+}
+
+#[test]
+fn hashed_keys_reach_the_same_entries_as_strings() {
+    let hasher = crate::KeyHasher::new(7);
+    let mut s = Store::with_hasher(Limits::default(), hasher);
+    let key = hasher.hash("room:1");
+    s.set(key, b"v", None, at(0)).unwrap();
+    assert_eq!(s.get("room:1", at(0)).unwrap(), Some(&b"v"[..]));
+    assert!(s.delete(key, at(0)).unwrap());
+    assert!(!s.contains("room:1", at(0)).unwrap());
 }

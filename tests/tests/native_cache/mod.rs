@@ -67,6 +67,34 @@ pub(crate) async fn apply(cache: &dyn Cache, op: &Op) -> Outcome {
                 let removed = cache.delete_many(&keys).await?;
                 Outcome::Integer(i64::try_from(removed).expect("counts fit in i64"))
             }
+            Op::ListPush {
+                key,
+                value,
+                cap,
+                ttl,
+            } => {
+                let cap = usize::try_from(*cap).unwrap_or(usize::MAX);
+                let len = cache.list_push(key, value, cap, expiry(*ttl)).await?;
+                Outcome::Integer(i64::try_from(len).expect("lengths fit in i64"))
+            }
+            Op::ListRange { key, start, stop } => {
+                Outcome::Items(cache.list_range(key, *start, *stop).await?)
+            }
+            Op::ListLen { key } => Outcome::Integer(
+                i64::try_from(cache.list_len(key).await?).expect("lengths fit in i64"),
+            ),
+            Op::MemberAdd { key, member, ttl } => Outcome::Bool(
+                cache
+                    .member_add(key, member, Duration::from_millis(*ttl))
+                    .await?,
+            ),
+            Op::Members { key } => Outcome::Members(cache.members(key).await?),
+            Op::MemberRemove { key, member } => {
+                Outcome::Bool(cache.member_remove(key, member).await?)
+            }
+            // Snapshots are not part of the `Cache` trait; runners that have them intercept
+            // this step.
+            Op::RoundTrip => Outcome::error("round_trip is not a Cache operation"),
         })
     }
     .await;
