@@ -96,6 +96,7 @@
 mod collections;
 mod error;
 mod ghost;
+mod integer;
 mod key;
 mod limits;
 pub mod policy;
@@ -109,6 +110,7 @@ pub use collections::{
     range_bounds,
 };
 pub use error::{Error, InvariantViolation};
+pub use integer::parse_integer;
 pub use key::{AsKey, HashedKey, KeyHasher};
 pub use limits::{
     ENTRY_OVERHEAD, EntryWeight, ITEM_OVERHEAD, InvalidLimits, Limits, LimitsBuilder,

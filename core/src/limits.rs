@@ -100,12 +100,17 @@ impl Limits {
 
     /// Checks a key: non-empty and at most `max_key_bytes` bytes.
     pub fn check_key(&self, key: &str) -> Result<(), Error> {
-        if key.is_empty() {
+        self.check_key_len(key.len())
+    }
+
+    /// [`check_key`](Self::check_key) for a host that measured the key's UTF-8 length itself.
+    pub fn check_key_len(&self, len: usize) -> Result<(), Error> {
+        if len == 0 {
             return Err(Error::EmptyKey);
         }
-        if key.len() > self.max_key_bytes {
+        if len > self.max_key_bytes {
             return Err(Error::KeyTooLong {
-                len: key.len(),
+                len,
                 max: self.max_key_bytes,
             });
         }

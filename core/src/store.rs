@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use hashbrown::HashTable;
 
 use crate::collections::{CappedList, ListCap, LiveMembers, MemberSet};
+use crate::integer::parse_integer;
 use crate::key::{AsKey, HashedKey, KeyHasher};
 use crate::limits::EntryWeight;
 use crate::policy::{Host, Now, Policy, Removal, Slot};
@@ -1152,31 +1153,6 @@ fn snapshot_weight(entry: &SnapshotEntry, limits: &Limits) -> Result<EntryWeight
             limits.check_weight(set.weight(entry.key.len()))
         }
     }
-}
-
-/// Parses a canonical decimal `i64` the way Redis's `string2ll` does.
-fn parse_integer(bytes: &[u8]) -> Option<i64> {
-    let (negative, digits) = match bytes.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, bytes),
-    };
-    match digits {
-        [] => return None,
-        [b'0'] => return (!negative).then_some(0),
-        [b'0', ..] => return None,
-        _ => {}
-    }
-    let mut value: i64 = 0;
-    for &byte in digits {
-        let digit = i64::from(byte.checked_sub(b'0').filter(|d| *d <= 9)?);
-        value = value.checked_mul(10)?;
-        value = if negative {
-            value.checked_sub(digit)?
-        } else {
-            value.checked_add(digit)?
-        };
-    }
-    Some(value)
 }
 
 #[cfg(test)]

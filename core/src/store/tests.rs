@@ -3,7 +3,7 @@
 // Tests unwrap freely: a failure is the test failing.
 #![allow(clippy::unwrap_used)]
 
-use super::parse_integer;
+use crate::parse_integer;
 use crate::{
     ENTRY_OVERHEAD, Error, InvalidLimits, KeyTtl, Kind, Limits, Snapshot, SnapshotEntry, Stats,
     Store, Timestamp, Ttl,
