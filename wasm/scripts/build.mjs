@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // Builds the publishable npm package into wasm/pkg/:
 //
-//   pkg/package.json   exports: node (CJS + ESM), bundlers (default), ./web (explicit init)
-//                      (scripts/package.mjs)
+//   pkg/package.json   exports by environment (scripts/package.mjs): workerd, deno, node (CJS +
+//                      ESM), bundlers (default), ./web (explicit init), ./web/wasm, ./workerd
 //   pkg/node/          wasm-bindgen --target nodejs (CommonJS) + index.mjs (ESM wrapper)
-//   pkg/web/           wasm-bindgen --target web (ESM, `await init()`)
+//   pkg/web/           wasm-bindgen --target web (ESM, `await init()`) + wasm.d.ts
 //   pkg/bundler/       wasm-bindgen --target bundler (ESM importing the .wasm)
+//   pkg/workerd/       entries/workerd/: the web build, initialised from a compiled .wasm
 //   pkg/README.md      the package README (wasm/README.md)
 //
 // Steps: cargo build (release, wasm32-unknown-unknown, with LTO), wasm-bindgen per target,
@@ -152,7 +153,7 @@ fs.writeFileSync(
   `export * from './${crateName}.js';\n`,
 );
 
-// 5. package.json and README (scripts/package.mjs).
+// 5. The hand-written entry points (entries/), package.json and README (scripts/package.mjs).
 writePackage({ wasmDir, pkgDir, crate, crateName });
 // wasm-bindgen writes a .gitignore into each output directory; the package needs none.
 for (const { dir } of targets) fs.rmSync(path.join(pkgDir, dir, '.gitignore'), { force: true });
