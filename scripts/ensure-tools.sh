@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the tests need and is missing: the wasm32 target, the nightly toolchain (for
-# cargo-fuzz), Debian packages (redis-server, chromium, chromium-driver, node, npm) and cargo
-# tools (wasm-bindgen-cli at the exact version the crate pins, cargo-fuzz). Idempotent: a second
-# run installs nothing.
+# cargo-fuzz), Debian packages (redis-server, chromium, chromium-driver, firefox-esr, node, npm)
+# and cargo tools (wasm-bindgen-cli at the exact version the crate pins, wasm-pack and
+# geckodriver at the versions of wasm/scripts/tool-versions.sh, cargo-fuzz). The npm packages
+# (Deno, Bun, workerd, the bundlers, …) come with `npm ci` in wasm/scripts/test.sh. Idempotent: a
+# second run installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +31,7 @@ fi
 
 # --- Debian packages ------------------------------------------------------------------------
 missing=()
-for package in redis-server chromium chromium-driver nodejs npm; do
+for package in redis-server chromium chromium-driver firefox-esr nodejs npm; do
     # A binary on PATH counts (node/npm may come from elsewhere than Debian).
     case "$package" in
         nodejs) command -v node >/dev/null && continue ;;
@@ -56,6 +58,18 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wasm_bindge
     # Not --locked: the CLI's own lock file does not resolve on every registry mirror.
     cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --force
 fi
+# wasm-pack runs the wasm-bindgen tests in headless Chromium and Firefox (through geckodriver).
+# shellcheck source=../wasm/scripts/tool-versions.sh
+. wasm/scripts/tool-versions.sh
+cargo_tool() {
+    local name=$1 version=$2
+    if [ "$("$name" --version 2>/dev/null | awk 'NR == 1 { print $2 }')" != "$version" ]; then
+        say "installing $name $version"
+        cargo install "$name" --version "$version" --locked --force
+    fi
+}
+cargo_tool wasm-pack "$wasm_pack_version"
+cargo_tool geckodriver "$geckodriver_version"
 if ! command -v cargo-fuzz >/dev/null; then
     say "installing cargo-fuzz"
     cargo install cargo-fuzz --locked

@@ -34,7 +34,7 @@ run_all() {
     say "docs (warnings are errors)"
     RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
 
-    say "wasm package: wasm-bindgen tests in Chromium and Node, npm build, JS and page tests"
+    say "wasm package: wasm-bindgen tests in Node, Chromium and Firefox, npm build, JS, runtime and bundler tests"
     bash wasm/scripts/test.sh
 
     say "fuzz smoke run (${FUZZ_SECONDS:-60} s)"

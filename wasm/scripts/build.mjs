@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Builds the publishable npm package into wasm/pkg/:
 //
-//   pkg/package.json   exports: node (CJS + ESM), bundlers (default), ./web (explicit init)
+//   pkg/package.json   exports by environment (scripts/package.mjs): workerd, deno, node (CJS +
+//                      ESM), bundlers (default), ./web (explicit init), ./web/wasm, ./workerd
 //   pkg/node/          wasm-bindgen --target nodejs (CommonJS) + index.mjs (ESM wrapper)
-//   pkg/web/           wasm-bindgen --target web (ESM, `await init()`)
+//   pkg/web/           wasm-bindgen --target web (ESM, `await init()`) + wasm.d.ts
 //   pkg/bundler/       wasm-bindgen --target bundler (ESM importing the .wasm)
+//   pkg/workerd/       entries/workerd/: the web build, initialised from a compiled .wasm
 //   pkg/README.md      the package README (wasm/README.md)
 //
 // Steps: cargo build (release, wasm32-unknown-unknown, with LTO), wasm-bindgen per target,
@@ -21,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 
 import { GZIP_BUDGET } from './budget.mjs';
+import { writePackage } from './package.mjs';
 
 const wasmDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const pkgDir = path.join(wasmDir, 'pkg');
@@ -149,37 +152,8 @@ fs.writeFileSync(
   `export * from './${crateName}.js';\n`,
 );
 
-// 5. package.json and README.
-const manifest = {
-  name: 'chatcache',
-  version: crate.version,
-  description:
-    'A cache for chat apps in browsers, edge runtimes and Node: byte budgets, TTLs, scan-resistant S3-FIFO eviction, snapshots. The same core as the chatcache server, in WebAssembly.',
-  license: crate.license,
-  repository: crate.repository,
-  keywords: ['cache', 'lru', 's3-fifo', 'ttl', 'wasm', 'chat'],
-  type: 'module',
-  main: `./node/${crateName}.js`,
-  types: `./node/${crateName}.d.ts`,
-  exports: {
-    '.': {
-      node: {
-        import: { types: './node/index.d.mts', default: './node/index.mjs' },
-        require: { types: `./node/${crateName}.d.ts`, default: `./node/${crateName}.js` },
-      },
-      types: `./bundler/${crateName}.d.ts`,
-      default: `./bundler/${crateName}.js`,
-    },
-    './web': { types: `./web/${crateName}.d.ts`, default: `./web/${crateName}.js` },
-    './web/wasm': `./web/${crateName}_bg.wasm`,
-    './package.json': './package.json',
-  },
-  files: ['node/', 'web/', 'bundler/', 'README.md'],
-  sideEffects: [`./bundler/${crateName}.js`, './bundler/snippets/*'],
-  engines: { node: ">=20" },
-};
-fs.writeFileSync(path.join(pkgDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
-fs.copyFileSync(path.join(wasmDir, 'README.md'), path.join(pkgDir, 'README.md'));
+// 5. The hand-written entry points (entries/), package.json and README (scripts/package.mjs).
+writePackage({ wasmDir, pkgDir, crate, crateName });
 // wasm-bindgen writes a .gitignore into each output directory; the package needs none.
 for (const { dir } of targets) fs.rmSync(path.join(pkgDir, dir, '.gitignore'), { force: true });
 

@@ -41,10 +41,19 @@ it('the tarball holds every build, its snippets and the README, and nothing else
     assert.ok(files.includes(`${build}/chatcache_wasm.d.ts`), `${build} declarations`);
     assert.ok(files.some((f) => f.startsWith(`${build}/snippets/`) && f.endsWith('/values.js')), `${build} snippet`);
   }
-  for (const file of ['node/index.mjs', 'node/index.d.mts', 'node/package.json', 'README.md', 'package.json']) {
+  for (const file of [
+    'node/index.mjs',
+    'node/index.d.mts',
+    'node/package.json',
+    'web/wasm.d.ts',
+    'workerd/index.js',
+    'workerd/index.d.ts',
+    'README.md',
+    'package.json',
+  ]) {
     assert.ok(files.includes(file), file);
   }
-  assert.deepEqual(files.filter((f) => !/^(node|web|bundler)\//.test(f) && !['README.md', 'package.json'].includes(f)), []);
+  assert.deepEqual(files.filter((f) => !/^(node|web|bundler|workerd)\//.test(f) && !['README.md', 'package.json'].includes(f)), []);
 });
 
 it('an installed copy works from ESM and CommonJS', () => {
