@@ -1,42 +1,127 @@
-// The JavaScript half of value encoding (see src/codec.rs for the stored format).
+// Values on their way into the cache: checked, weighed, copied and frozen; and their stored
+// form in snapshots.
 //
-// Everything that inspects a caller's object lives here, inside try/catch-able JavaScript,
-// because inspecting objects can run the caller's code (getters, proxies, toJSON) and an
-// exception must never unwind through Rust frames. Rust calls these functions through
-// `catch` imports and turns anything thrown into a returned error.
+// A value read back is the frozen copy made when it was stored, so reading costs nothing and a
+// caller can change neither what the cache holds nor its accounting. `Uint8Array`s cannot be
+// frozen, so they are copied in and copied out.
 //
-// A JSON value is accepted only if `JSON.parse(JSON.stringify(value))` gives back a deep-equal
-// value: plain objects (prototype `Object.prototype` or `null`), arrays without holes,
-// strings, finite numbers, booleans and null. Everything JSON.stringify would silently drop or
-// change (undefined, functions, symbols, NaN, Infinity, Dates, Maps, typed arrays nested in
-// objects, objects with `toJSON`, symbol keys) is refused with an error that names the
-// argument, instead of being stored as something else.
+// Weights are the stored form's length, as on the server (see the README):
+//
+//   string       its UTF-8 length (stored untagged, so snapshots interoperate with servers)
+//   Uint8Array   1 + byteLength   (stored as 0xFF then the bytes)
+//   JSON value   1 + the UTF-8 length of JSON.stringify(value)   (0xFE then the text)
+//
+// The JSON length is computed while copying, without calling JSON.stringify; the tests check it
+// against JSON.stringify on every kind of value.
 
-function refuse(ErrorClass, message) {
-  const error = new ErrorClass(message);
-  error.code = 'invalid_value';
+/** Tag byte of a stored `Uint8Array`; it never occurs in UTF-8. */
+export const TAG_BYTES = 0xff;
+/** Tag byte of a stored JSON value; it never occurs in UTF-8. */
+export const TAG_JSON = 0xfe;
+
+const encoder = new TextEncoder();
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Errors with a `code`, made the same way everywhere in the package.
+ *
+ * @param {ErrorConstructor} Class TypeError or RangeError
+ * @param {string} code
+ * @param {string} message
+ */
+export function failure(Class, code, message) {
+  const error = new Class(message);
+  error.code = code;
   return error;
 }
 
-function describe(value) {
+/** The kind of `value` for messages: `typeof`, with `null`, arrays and class names told apart. */
+export function describe(value) {
   if (value === null) return 'null';
   if (typeof value !== 'object') return typeof value;
-  if (Array.isArray(value)) return 'array';
+  if (Array.isArray(value)) return 'an array';
   const proto = Object.getPrototypeOf(value);
   const name = proto && proto.constructor && proto.constructor.name;
   return name ? `a ${name}` : 'an object';
 }
 
 /**
- * Prepares a value that is not a string for storage.
+ * The UTF-8 length of `text`, or -1 if it has a lone surrogate (which UTF-8 cannot hold).
  *
- * @param {unknown} value the value to store
- * @param {string} arg the argument name, for messages
- * @returns {Uint8Array | string} the value itself if it is a Uint8Array (stored as bytes),
- *   else its JSON text
+ * @param {string} text
  */
-export function encodeValue(value, arg) {
-  if (value instanceof Uint8Array) return value;
+export function utf8Length(text) {
+  const units = text.length;
+  let bytes = units;
+  for (let i = 0; i < units; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) continue;
+    if (unit < 0x800) {
+      bytes += 1;
+    } else if (unit < 0xd800 || unit > 0xdfff) {
+      bytes += 2;
+    } else if (unit <= 0xdbff && i + 1 < units) {
+      const next = text.charCodeAt(i + 1);
+      if (next < 0xdc00 || next > 0xdfff) return -1;
+      // Two units, four bytes.
+      bytes += 2;
+      i++;
+    } else {
+      return -1;
+    }
+  }
+  return bytes;
+}
+
+/**
+ * A 32-bit fingerprint of a key (FNV-1a over its UTF-16 units, keyed with `seed`): what the
+ * eviction policy remembers of keys it evicted.
+ *
+ * @param {string} key
+ * @param {number} seed
+ */
+export function fingerprint(key, seed) {
+  let hash = seed ^ 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** `length`: the stored length of the last value `storable` (or `decodeStored`) returned. */
+export const measured = { length: 0 };
+/** The JSON length accumulated by the walk below. */
+let jsonLength = 0;
+
+/**
+ * The value to keep for `value` — a string as it is, a copy of a `Uint8Array`, or a frozen deep
+ * copy of a JSON value — with its stored length in `measured.length`. Anything that would not read
+ * back deep-equal is refused with a `TypeError`/`RangeError` whose code is `codes.INVALID_VALUE`
+ * and whose message names `arg`.
+ *
+ * @param {unknown} value
+ * @param {string} arg
+ * @param {Record<string, string>} codes the package's error codes
+ */
+export function storable(value, arg, codes) {
+  if (typeof value === 'string') {
+    const length = utf8Length(value);
+    if (length < 0) {
+      throw failure(
+        RangeError,
+        codes.INVALID_VALUE,
+        `${arg} must be well-formed UTF-16 (it has a lone surrogate, which UTF-8 cannot hold)`,
+      );
+    }
+    measured.length = length;
+    return value;
+  }
+  if (value instanceof Uint8Array) {
+    measured.length = value.byteLength + 1;
+    // A detached array reads as empty (and cannot be copied from).
+    return value.byteLength === 0 ? new Uint8Array(0) : new Uint8Array(value);
+  }
   if (
     value === undefined ||
     typeof value === 'function' ||
@@ -45,404 +130,220 @@ export function encodeValue(value, arg) {
     value instanceof ArrayBuffer ||
     ArrayBuffer.isView(value)
   ) {
-    throw refuse(
+    throw failure(
       TypeError,
+      codes.INVALID_VALUE,
       `${arg} must be a string, a Uint8Array or a JSON-compatible value, got ${describe(value)}`,
     );
   }
-  return encodeJson(value, arg);
+  jsonLength = 0;
+  const copy = copyJson(value, undefined, arg, [], codes);
+  measured.length = jsonLength + 1;
+  return copy;
 }
 
-function encodeJson(value, arg) {
-  // Check the whole value first, then let the native JSON.stringify do the writing: far
-  // faster than a replacer function, which would be called back for every node.
-  checkJson(value, undefined, arg, []);
-  // Anything JSON.stringify throws now comes from the caller's own code (a getter): let it
-  // through unchanged.
-  return JSON.stringify(value);
-}
-
-/** Where a node is, for messages: only computed on the way to an error. */
+/** Where a node is, for messages (only computed on the way to an error). */
 function where(arg, key) {
   return key === undefined ? arg : `${arg} at key ${JSON.stringify(key)}`;
 }
 
+/** The length JSON.stringify gives `text` (quotes and escapes included), in UTF-8 bytes. */
+function jsonStringLength(text) {
+  const units = text.length;
+  let bytes = units + 2;
+  for (let i = 0; i < units; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit >= 0x20 && unit < 0x80) {
+      if (unit === 0x22 || unit === 0x5c) bytes += 1; // \" and \\
+    } else if (unit < 0x20) {
+      // \b \t \n \f \r take two bytes; other control characters \u00XX six.
+      bytes += unit === 8 || unit === 9 || unit === 10 || unit === 12 || unit === 13 ? 1 : 5;
+    } else if (unit < 0x800) {
+      bytes += 1;
+    } else if (unit < 0xd800 || unit > 0xdfff) {
+      bytes += 2;
+    } else if (
+      unit <= 0xdbff &&
+      i + 1 < units &&
+      text.charCodeAt(i + 1) >= 0xdc00 &&
+      text.charCodeAt(i + 1) <= 0xdfff
+    ) {
+      bytes += 2;
+      i++;
+    } else {
+      // A lone surrogate: JSON.stringify writes \udXXX, which JSON.parse reads back exactly.
+      bytes += 5;
+    }
+  }
+  return bytes;
+}
+
 /**
- * Throws if `node` (under `key`, in the value named `arg`) would not round-trip through JSON.
- * `ancestors` are the objects on the path to it, to find cycles. Runs for every node of every
- * value stored, so it allocates nothing but the array of keys per object.
+ * A frozen copy of the JSON value `node` (under `key` in the value named `arg`), adding its JSON
+ * length to `jsonLength`. `ancestors` are the objects on the path to it, to find cycles.
  */
-function checkJson(node, key, arg, ancestors) {
+function copyJson(node, key, arg, ancestors, codes) {
   switch (typeof node) {
     case 'string':
+      jsonLength += jsonStringLength(node);
+      return node;
     case 'boolean':
-      return;
-    case 'number':
+      jsonLength += node ? 4 : 5;
+      return node;
+    case 'number': {
       if (!Number.isFinite(node)) {
-        throw refuse(RangeError, `${where(arg, key)}: ${node} cannot be stored as JSON`);
+        throw failure(RangeError, codes.INVALID_VALUE, `${where(arg, key)}: ${node} cannot be stored as JSON`);
       }
-      return;
+      // -0 is written (and read back) as 0; JSON writes numbers as String(number) does.
+      const number = node === 0 ? 0 : node;
+      jsonLength += String(number).length;
+      return number;
+    }
     case 'object': {
-      if (node === null) return;
+      if (node === null) {
+        jsonLength += 4;
+        return null;
+      }
       if (ancestors.includes(node)) {
-        throw refuse(TypeError, `${where(arg, key)}: a circular structure cannot be stored as JSON`);
+        throw failure(TypeError, codes.INVALID_VALUE, `${where(arg, key)}: a circular structure cannot be stored as JSON`);
       }
       ancestors.push(node);
+      let copy;
       if (Array.isArray(node)) {
-        for (let i = 0; i < node.length; i++) {
+        const length = node.length;
+        copy = new Array(length);
+        jsonLength += length > 0 ? length + 1 : 2; // brackets and commas
+        for (let i = 0; i < length; i++) {
           if (!(i in node)) {
-            throw refuse(TypeError, `${where(arg, key)}: arrays with holes do not round-trip`);
+            throw failure(TypeError, codes.INVALID_VALUE, `${where(arg, key)}: arrays with holes do not round-trip`);
           }
-          checkJson(node[i], String(i), arg, ancestors);
+          copy[i] = copyJson(node[i], String(i), arg, ancestors, codes);
         }
       } else {
         const proto = Object.getPrototypeOf(node);
         if (proto !== Object.prototype && proto !== null) {
-          throw refuse(
+          throw failure(
             TypeError,
+            codes.INVALID_VALUE,
             `${where(arg, key)}: ${describe(node)} is not JSON-compatible (use plain objects, ` +
               'arrays, strings, finite numbers, booleans and null; Uint8Array only at the top level)',
           );
         }
         if (typeof node.toJSON === 'function') {
-          throw refuse(TypeError, `${where(arg, key)}: objects with a toJSON method do not round-trip`);
+          throw failure(TypeError, codes.INVALID_VALUE, `${where(arg, key)}: objects with a toJSON method do not round-trip`);
         }
         if (Object.getOwnPropertySymbols(node).length > 0) {
-          throw refuse(TypeError, `${where(arg, key)}: symbol-keyed properties cannot be stored`);
+          throw failure(TypeError, codes.INVALID_VALUE, `${where(arg, key)}: symbol-keyed properties cannot be stored`);
         }
         const names = Object.keys(node);
-        for (let i = 0; i < names.length; i++) checkJson(node[names[i]], names[i], arg, ancestors);
+        copy = {};
+        jsonLength += names.length > 0 ? names.length + 1 : 2; // braces and commas
+        for (let i = 0; i < names.length; i++) {
+          const name = names[i];
+          jsonLength += jsonStringLength(name) + 1; // the name and its colon
+          const value = copyJson(node[name], name, arg, ancestors, codes);
+          if (name === '__proto__') {
+            Object.defineProperty(copy, name, { value, enumerable: true, writable: true, configurable: true });
+          } else {
+            copy[name] = value;
+          }
+        }
       }
       ancestors.pop();
-      return;
+      return Object.freeze(copy);
     }
     default:
-      throw refuse(TypeError, `${where(arg, key)}: ${typeof node} is not JSON-compatible`);
+      throw failure(TypeError, codes.INVALID_VALUE, `${where(arg, key)}: ${typeof node} is not JSON-compatible`);
   }
 }
 
 /**
- * The bytes of a snapshot entry's value: a Uint8Array as it is, or an array of byte numbers
- * (what a snapshot looks like after a trip through JSON with the README's replacer).
+ * The stored form of a kept value, for snapshots: a string's UTF-8, or a tag byte and the bytes
+ * or JSON text.
  *
- * @param {unknown} value
- * @param {string} arg the field name, for messages
+ * @param {unknown} value a value `storable` returned
  * @returns {Uint8Array}
  */
-export function snapshotBytes(value, arg) {
+export function encodeStored(value) {
+  if (typeof value === 'string') return encoder.encode(value);
+  if (value instanceof Uint8Array) {
+    const bytes = new Uint8Array(value.byteLength + 1);
+    bytes[0] = TAG_BYTES;
+    bytes.set(value, 1);
+    return bytes;
+  }
+  const text = encoder.encode(JSON.stringify(value));
+  const bytes = new Uint8Array(text.byteLength + 1);
+  bytes[0] = TAG_JSON;
+  bytes.set(text, 1);
+  return bytes;
+}
+
+/**
+ * The value stored bytes stand for (never fails: untagged bytes that are not UTF-8, and tagged
+ * JSON that does not parse, come back as a `Uint8Array` of all the bytes), kept as `storable`
+ * keeps values, with its stored length in `measured.length`.
+ *
+ * @param {Uint8Array} bytes
+ * @param {Record<string, string>} codes
+ */
+export function decodeStored(bytes, codes) {
+  if (bytes[0] === TAG_BYTES) {
+    measured.length = bytes.byteLength;
+    return bytes.slice(1);
+  }
+  if (bytes[0] === TAG_JSON) {
+    let parsed;
+    try {
+      parsed = JSON.parse(strictDecoder.decode(bytes.subarray(1)));
+    } catch {
+      return storable(bytes, 'value', codes);
+    }
+    // Re-weighed as this cache writes it (a server may have spaced its JSON differently).
+    return storable(parsed, 'value', codes);
+  }
+  let text;
+  try {
+    text = strictDecoder.decode(bytes);
+  } catch {
+    return storable(bytes, 'value', codes);
+  }
+  measured.length = bytes.byteLength;
+  return text;
+}
+
+/**
+ * The elements of an iterable as an array, or a `TypeError` naming `arg`.
+ *
+ * @param {unknown} value
+ * @param {string} arg
+ * @param {string} expected what the argument should be, for the message
+ * @param {Record<string, string>} codes
+ */
+export function collect(value, arg, expected, codes) {
+  if (Array.isArray(value)) return value;
+  if (value === null || typeof value !== 'object' || typeof value[Symbol.iterator] !== 'function') {
+    throw failure(TypeError, codes.INVALID_TYPE, `${arg} must be ${expected}, got ${describe(value)}`);
+  }
+  return Array.from(value);
+}
+
+/**
+ * The bytes of a snapshot value: a `Uint8Array` as it is, or an array of byte numbers (a
+ * snapshot that went through JSON).
+ */
+export function snapshotBytes(value, arg, codes) {
   if (value instanceof Uint8Array) return value;
   if (Array.isArray(value)) {
     const bytes = new Uint8Array(value.length);
     for (let i = 0; i < value.length; i++) {
       const byte = value[i];
       if (!Number.isInteger(byte) || byte < 0 || byte > 255) {
-        throw snapshotError(`${arg}[${i}] must be a byte (an integer from 0 to 255)`);
+        throw failure(TypeError, codes.INVALID_SNAPSHOT, `${arg}[${i}] must be a byte (an integer from 0 to 255)`);
       }
       bytes[i] = byte;
     }
     return bytes;
   }
-  throw snapshotError(`${arg} must be a Uint8Array or an array of bytes, got ${describe(value)}`);
-}
-
-function snapshotError(message) {
-  const error = new TypeError(message);
-  error.code = 'invalid_snapshot';
-  return error;
-}
-
-/**
- * The elements of an iterable (an array, a Map's entries, a Set, a generator…) as a plain
- * array, so that Rust reads them without running any more of the caller's code.
- *
- * @param {unknown} value
- * @param {string} arg the argument name, for messages
- * @param {string} expected what the argument should be, for messages
- * @returns {unknown[]}
- */
-export function collect(value, arg, expected) {
-  if (
-    value === null ||
-    (typeof value !== 'object' && typeof value !== 'function') ||
-    typeof value[Symbol.iterator] !== 'function'
-  ) {
-    const error = new TypeError(`${arg} must be ${expected}, got ${describe(value)}`);
-    error.code = 'invalid_type';
-    throw error;
-  }
-  return Array.from(value);
-}
-
-/**
- * Whether a string is well-formed UTF-16 (no lone surrogates), so that it survives the trip
- * to UTF-8 and back unchanged. Engines without `isWellFormed` (before 2023) check by hand.
- *
- * @param {string} text
- * @returns {boolean}
- */
-export function isWellFormed(text) {
-  return typeof text.isWellFormed === 'function'
-    ? text.isWellFormed()
-    : !/\p{Surrogate}/u.test(text);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Fast paths for the hot calls (get, set, has, delete, add): keys and values are written
-// straight into a scratch region of WebAssembly memory that Rust reserved (src/scratch.rs),
-// instead of going through wasm-bindgen's generic string transfer (type check, length, copy
-// into a fresh allocation, a second copy in Rust).
-//
-// Every function here either does the whole job or returns -1 so that Rust takes its general
-// path, which re-examines the same argument and reports any error exactly as before. None of
-// them runs the caller's code, except `loadValue`, which prepares JSON with `encodeValue`
-// (above) before it writes anything.
-
-let memory = null;
-/** The direct area's address and size (see src/scratch.rs), as `init` gave them. */
-let direct = 0;
-let directSize = 0;
-/** The longest key (in UTF-16 code units) the wrappers write to the direct area. */
-const DIRECT_KEY = 1024;
-let bytes = new Uint8Array(0);
-let view = new DataView(new ArrayBuffer(0));
-/** A value `loadValue` prepared but could not place, for Rust to take with `takePending`. */
-let pending;
-
-const encoder = new TextEncoder();
-// Built-ins the fast paths call, taken now, so that a later patch of them cannot run code
-// between filling the direct area and the module reading it (see `installFastPaths`).
-const stringIsWellFormed = String.prototype.isWellFormed;
-const apply = Reflect.apply;
-/** Strings up to this many code units are copied by hand, longer ones with `encodeInto`
- * (measured in Node 20: the loop is faster up to about 30 ASCII characters). */
-const SHORT = 32;
-
-/** Gives this module the WebAssembly memory and the direct area (once per cache; cheap). */
-export function init(wasmMemory, directArea, directAreaSize) {
-  memory = wasmMemory;
-  direct = directArea;
-  directSize = directAreaSize;
-}
-
-/** The memory as bytes, refreshed after the memory grew (which detaches the old buffer). */
-function mem() {
-  if (bytes.byteLength === 0) {
-    bytes = new Uint8Array(memory.buffer);
-    view = new DataView(memory.buffer);
-  }
-  return bytes;
-}
-
-/**
- * Writes a short ASCII key at `ptr + 8` and returns its length, or -1 if the key is anything
- * else (not a string, empty, longer than `cap`, or not ASCII). With `now` set, writes
- * `Date.now()` as a little-endian f64 at `ptr`, after the key was found good.
- */
-export function loadKey(key, ptr, cap, now) {
-  const n = writeKey(key, ptr + 8, cap);
-  if (n > 0 && now) view.setFloat64(ptr, Date.now(), true);
-  return n;
-}
-
-/** Writes a non-empty ASCII key of at most `cap` characters at `at`; its length, or -1. */
-function writeKey(key, at, cap) {
-  if (typeof key !== 'string') return -1;
-  const n = key.length;
-  if (n === 0 || n > cap) return -1;
-  const m = mem();
-  if (n <= SHORT) {
-    for (let i = 0; i < n; i++) {
-      const c = key.charCodeAt(i);
-      if (c > 0x7f) return -1;
-      m[at + i] = c;
-    }
-  } else {
-    // All of it read into as many bytes: ASCII.
-    const { read, written } = encoder.encodeInto(key, m.subarray(at, at + n));
-    if (read !== n || written !== n) return -1;
-  }
-  return n;
-}
-
-/**
- * Writes the UTF-8 of `text` at `at`, with at most `cap` bytes there, and returns the length,
- * or -1 if it may not fit. With `check`, a string with lone surrogates is also -1 (JSON text
- * never has them).
- */
-function writeText(text, at, cap, check) {
-  const n = text.length;
-  if (n > cap) return -1;
-  let m = mem();
-  if (n <= SHORT) {
-    let i = 0;
-    for (; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (c > 0x7f) break;
-      m[at + i] = c;
-    }
-    if (i === n) return n;
-  }
-  if (n * 3 > cap) return -1;
-  if (check && (stringIsWellFormed === undefined || !apply(stringIsWellFormed, text, []))) {
-    return -1;
-  }
-  const { read, written } = encoder.encodeInto(text, m.subarray(at, at + cap));
-  return read === n ? written : -1;
-}
-
-/**
- * Stores the bytes of `value` (the argument `value` of set or add) at `ptr`, at most `cap` of
- * them and at most `room` (the most an entry with this key may hold), and returns their
- * length; see src/codec.rs for the format. With `now` set, then writes `Date.now()` as a
- * little-endian f64 at `now`. Returns -1 for a value that Rust must handle itself: a
- * Uint8Array, a string with lone surrogates, or anything too large here, leaving what
- * `encodeValue` made of it for `takePending`.
- */
-export function loadValue(value, ptr, cap, room, now) {
-  let n;
-  if (typeof value === 'string') {
-    pending = value;
-    n = writeText(value, ptr, Math.min(cap, room), true);
-    if (n < 0) return -1;
-  } else {
-    const prepared = encodeValue(value, 'value');
-    pending = prepared;
-    if (typeof prepared !== 'string') return -1;
-    const limit = Math.min(cap, room) - 1;
-    if (limit < 0) return -1;
-    n = writeText(prepared, ptr + 1, limit, false);
-    if (n < 0) return -1;
-    mem()[ptr] = 0xfe;
-    n += 1;
-  }
-  pending = undefined;
-  if (now !== 0) view.setFloat64(now, Date.now(), true);
-  return n;
-}
-
-/** What the last `loadValue` that returned -1 left: the value, or its prepared form. */
-export function takePending() {
-  const value = pending;
-  pending = undefined;
-  return value;
-}
-
-const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
-
-/** The value a fast path located in the direct area's header; `kind` as in src/cache.rs. */
-function located(kind) {
-  const m = mem();
-  const at = view.getUint32(direct, true);
-  const len = view.getUint32(direct + 4, true);
-  if (kind === 1) return decoder.decode(m.subarray(at, at + len));
-  if (kind === 2) return m.slice(at, at + len);
-  try {
-    return JSON.parse(decoder.decode(m.subarray(at, at + len)));
-  } catch {
-    // Not written by this package: the whole stored value, tag included, as bytes.
-    return m.slice(at - 1, at + len);
-  }
-}
-
-/**
- * Replaces `get`, `has`, `delete`, `set` and `add` of the generated class with wrappers that,
- * for a short ASCII key (and, for writes without options, a string value), fill the direct
- * area and call the module's fast path (`__fastGet`, …, removed from the prototype here),
- * passing `Date.now()`. The module answers -1 when the general path must run instead (a
- * `now` option, a key or entry the limits refuse, …), having changed nothing; the general
- * path then does the whole call, and reports any error, as before. No caller code runs
- * between filling the area and the module reading it.
- */
-export function installFastPaths(Cache) {
-  const proto = Cache.prototype;
-  const take = (name) => {
-    const method = proto[name];
-    delete proto[name];
-    return method;
-  };
-  const fastGet = take('__fastGet');
-  const fastHas = take('__fastHas');
-  const fastDelete = take('__fastDelete');
-  const fastSet = take('__fastSet');
-  const fastAdd = take('__fastAdd');
-  const general = {
-    get: proto.get,
-    has: proto.has,
-    delete: proto.delete,
-    set: proto.set,
-    add: proto.add,
-  };
-  /** Writes key and string value for a write; the value's length, or -1. */
-  const entry = (key, value) => {
-    const n = writeKey(key, direct + 8, DIRECT_KEY);
-    if (n < 0) return -1;
-    return writeText(value, direct + 8 + n, directSize - 8 - n, true);
-  };
-  // Each wrapper reads the clock first, then fills the direct area, then calls the module.
-  // Should anything in between re-enter a wrapper after all (a patched built-in), `epoch`
-  // has moved on, the area may hold the inner call's key, and the general path runs.
-  let epoch = 0;
-  const wrappers = {
-    get(key) {
-      if (direct !== 0) {
-        const now = Date.now();
-        const mine = ++epoch;
-        const n = writeKey(key, direct + 8, DIRECT_KEY);
-        if (n > 0 && epoch === mine) {
-          const kind = apply(fastGet, this, [n, now]);
-          if (kind === 0) return undefined;
-          if (kind > 0) return located(kind);
-        }
-      }
-      return apply(general.get, this, [key]);
-    },
-    has(key) {
-      if (direct !== 0) {
-        const now = Date.now();
-        const mine = ++epoch;
-        const n = writeKey(key, direct + 8, DIRECT_KEY);
-        if (n > 0 && epoch === mine) {
-          const found = apply(fastHas, this, [n, now]);
-          if (found >= 0) return found === 1;
-        }
-      }
-      return apply(general.has, this, [key]);
-    },
-    delete(key) {
-      if (direct !== 0) {
-        const now = Date.now();
-        const mine = ++epoch;
-        const n = writeKey(key, direct + 8, DIRECT_KEY);
-        if (n > 0 && epoch === mine) {
-          const removed = apply(fastDelete, this, [n, now]);
-          if (removed >= 0) return removed === 1;
-        }
-      }
-      return apply(general.delete, this, [key]);
-    },
-    set(key, value, options) {
-      if (direct !== 0 && options === undefined && typeof value === 'string') {
-        const now = Date.now();
-        const mine = ++epoch;
-        const m = entry(key, value);
-        if (m >= 0 && epoch === mine && apply(fastSet, this, [key.length, m, now]) === 0) {
-          return undefined;
-        }
-      }
-      return apply(general.set, this, [key, value, options]);
-    },
-    add(key, value, options) {
-      if (direct !== 0 && options === undefined && typeof value === 'string') {
-        const now = Date.now();
-        const mine = ++epoch;
-        const m = entry(key, value);
-        if (m >= 0 && epoch === mine) {
-          const added = apply(fastAdd, this, [key.length, m, now]);
-          if (added >= 0) return added === 1;
-        }
-      }
-      return apply(general.add, this, [key, value, options]);
-    },
-  };
-  for (const name of Object.keys(wrappers)) proto[name] = wrappers[name];
+  throw failure(TypeError, codes.INVALID_SNAPSHOT, `${arg} must be a Uint8Array or an array of bytes, got ${describe(value)}`);
 }

@@ -3,9 +3,12 @@
 //
 //   pkg/package.json   exports by environment (scripts/package.mjs): workerd, deno, node (CJS +
 //                      ESM), bundlers (default), ./web (explicit init), ./web/wasm, ./workerd
-//   pkg/node/          wasm-bindgen --target nodejs (CommonJS) + index.mjs (ESM wrapper)
-//   pkg/web/           wasm-bindgen --target web (ESM, `await init()`) + wasm.d.ts
-//   pkg/bundler/       wasm-bindgen --target bundler (ESM importing the .wasm)
+//   pkg/lib/           the hand-written Cache class (js/cache.js, js/values.js) and a CommonJS
+//                      bundle of it (cache.cjs), bound by each entry to its wasm-bindgen glue
+//   pkg/index.d.ts     declarations of the class (entries/index.d.ts), shared by every entry
+//   pkg/node/          wasm-bindgen --target nodejs (CommonJS) + index.cjs / index.mjs entries
+//   pkg/web/           wasm-bindgen --target web (ESM, `await init()`) + index.js, wasm.d.ts
+//   pkg/bundler/       wasm-bindgen --target bundler (ESM importing the .wasm) + index.js
 //   pkg/workerd/       entries/workerd/: the web build, initialised from a compiled .wasm
 //   pkg/README.md      the package README (wasm/README.md)
 //
@@ -107,50 +110,27 @@ for (const { target, dir } of targets) {
   sizes[dir] = { raw: bytes.length, gzip: zlib.gzipSync(bytes, { level: 9 }).length };
 }
 
-// 3. Install the JavaScript wrappers of the hot methods (`installFastPaths` in js/values.js):
-// one line appended to the file that defines the class in each target, importing the
-// snippet that file already imports.
-const classFiles = { node: `${crateName}.js`, web: `${crateName}.js`, bundler: `${crateName}_bg.js` };
-for (const { dir } of targets) {
-  const file = path.join(pkgDir, dir, classFiles[dir]);
-  const glue = fs.readFileSync(file, 'utf8');
-  const snippet = glue.match(/["'`](\.\/snippets\/[^"'`]+\/js\/values\.js)["'`]/);
-  if (!snippet || !/^(export )?class Cache \{/m.test(glue) || !glue.includes('__fastGet(')) {
-    throw new Error(`${file}: expected class Cache with __fastGet and an import of js/values.js`);
-  }
-  const install =
-    dir === 'node'
-      ? `require(${JSON.stringify(snippet[1])}).installFastPaths(Cache);\n`
-      : `import { installFastPaths as __chatcacheInstallFastPaths } from ${JSON.stringify(snippet[1])};\n` +
-        `__chatcacheInstallFastPaths(Cache);\n`;
-  fs.writeFileSync(file, `${glue}\n${install}`);
+// 3. The hand-written class (js/), which every entry binds to its own glue: as ES modules in
+// pkg/lib/, and bundled by esbuild into one CommonJS file for Node's `require` (no generated
+// code is edited).
+const libDir = path.join(pkgDir, 'lib');
+fs.mkdirSync(libDir, { recursive: true });
+for (const file of ['cache.js', 'values.js']) {
+  fs.copyFileSync(path.join(wasmDir, 'js', file), path.join(libDir, file));
 }
-
-// 4. Node: the nodejs target is CommonJS, but wasm-bindgen copies our JS snippet as written
-// (an ES module). Rewrite the snippet's `export function` declarations into CommonJS exports.
-for (const file of walk(path.join(pkgDir, 'node', 'snippets'))) {
-  if (!file.endsWith('.js')) continue;
-  const source = fs.readFileSync(file, 'utf8');
-  const names = [...source.matchAll(/^export function (\w+)/gm)].map((m) => m[1]);
-  if (names.length === 0 || /^\s*(import|export)\s(?!function)/m.test(source)) {
-    throw new Error(`${file}: expected a snippet made only of \`export function\` declarations`);
-  }
-  const cjs =
-    source.replace(/^export function /gm, 'function ') +
-    `\nmodule.exports = { ${names.join(', ')} };\n`;
-  fs.writeFileSync(file, cjs);
-}
+const esbuild = path.join(wasmDir, 'node_modules', '.bin', 'esbuild');
+if (!fs.existsSync(esbuild)) throw new Error('esbuild missing: run `npm ci` in wasm/ first');
+run(esbuild, [
+  path.join(wasmDir, 'js', 'cache.js'),
+  '--bundle',
+  '--format=cjs',
+  '--platform=neutral',
+  '--target=es2022',
+  `--outfile=${path.join(libDir, 'cache.cjs')}`,
+  '--log-level=warning',
+]);
+// The nodejs target is CommonJS inside a `"type": "module"` package.
 fs.writeFileSync(path.join(pkgDir, 'node', 'package.json'), '{ "type": "commonjs" }\n');
-// ESM for Node re-exports the CommonJS build, so `import` and `require` share one instance
-// (no dual-package hazard: one module, one memory, `instanceof Cache` agrees).
-fs.writeFileSync(
-  path.join(pkgDir, 'node', 'index.mjs'),
-  `import cjs from './${crateName}.js';\n\nexport const Cache = cjs.Cache;\n`,
-);
-fs.writeFileSync(
-  path.join(pkgDir, 'node', 'index.d.mts'),
-  `export * from './${crateName}.js';\n`,
-);
 
 // 5. The hand-written entry points (entries/), package.json and README (scripts/package.mjs).
 writePackage({ wasmDir, pkgDir, crate, crateName });

@@ -23,36 +23,36 @@ export function writePackage({ wasmDir, pkgDir, crate, crateName }) {
   fs.cpSync(entriesDir, pkgDir, { recursive: true });
   for (const file of walk(entriesDir)) checkRelativeImports(path.join(pkgDir, path.relative(entriesDir, file)));
 
-  const bundler = { types: `./bundler/${crateName}.d.ts`, default: `./bundler/${crateName}.js` };
+  const bundler = { types: './bundler/index.d.ts', default: './bundler/index.js' };
   const workerd = { types: './workerd/index.d.ts', default: './workerd/index.js' };
   const manifest = {
     name: 'chatcache',
     version: crate.version,
     description:
-      'A cache for chat apps in browsers, edge runtimes and Node: byte budgets, TTLs, scan-resistant S3-FIFO eviction, snapshots. The same core as the chatcache server, in WebAssembly.',
+      'A cache for chat apps in browsers, edge runtimes and Node: capped lists for room history, expiring member sets for presence, byte budgets, TTLs, scan-resistant S3-FIFO eviction, snapshots. The policy of the chatcache server, in WebAssembly; values stay JavaScript values.',
     license: crate.license,
     repository: crate.repository,
     keywords: ['cache', 'lru', 's3-fifo', 'ttl', 'wasm', 'chat'],
     type: 'module',
-    main: `./node/${crateName}.js`,
-    types: `./node/${crateName}.d.ts`,
+    main: './node/index.cjs',
+    types: './node/index.d.cts',
     exports: {
       '.': {
         workerd,
         deno: bundler,
         node: {
           import: { types: './node/index.d.mts', default: './node/index.mjs' },
-          require: { types: `./node/${crateName}.d.ts`, default: `./node/${crateName}.js` },
+          require: { types: './node/index.d.cts', default: './node/index.cjs' },
         },
         ...bundler,
       },
-      './web': { types: `./web/${crateName}.d.ts`, default: `./web/${crateName}.js` },
+      './web': { types: './web/index.d.ts', default: './web/index.js' },
       './web/wasm': { types: './web/wasm.d.ts', default: `./web/${crateName}_bg.wasm` },
       './workerd': workerd,
       './package.json': './package.json',
     },
-    files: ['node/', 'web/', 'bundler/', 'workerd/', 'README.md'],
-    sideEffects: [`./bundler/${crateName}.js`, './bundler/snippets/*', './workerd/index.js'],
+    files: ['index.d.ts', 'lib/', 'node/', 'web/', 'bundler/', 'workerd/', 'README.md'],
+    sideEffects: [`./bundler/${crateName}.js`, './bundler/index.js', './workerd/index.js'],
     engines: { node: '>=20' },
   };
   fs.writeFileSync(path.join(pkgDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -63,7 +63,10 @@ export function writePackage({ wasmDir, pkgDir, crate, crateName }) {
 function checkRelativeImports(file) {
   const source = fs.readFileSync(file, 'utf8');
   for (const [, specifier] of source.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+['"](\.{1,2}\/[^'"]+)['"]/gm)) {
-    if (!fs.existsSync(path.resolve(path.dirname(file), specifier))) {
+    const target = path.resolve(path.dirname(file), specifier);
+    // A declaration file names the module (`../index.js`); its types are `../index.d.ts`.
+    const declared = /\.d\.[cm]?ts$/.test(file) && fs.existsSync(target.replace(/\.([cm]?)js$/, '.d.$1ts'));
+    if (!fs.existsSync(target) && !declared) {
       throw new Error(`${file} imports ${specifier}, which the package does not have`);
     }
   }

@@ -5,7 +5,7 @@
 
 use chatcache_core::{Timestamp, Ttl};
 
-use crate::error::{Failure, INVALID_CLOCK, INVALID_NUMBER, INVALID_TTL};
+use crate::error::{Failure, INVALID_NUMBER, INVALID_TTL};
 
 /// `Number.MAX_SAFE_INTEGER`: the largest integer every JavaScript number above it cannot
 /// represent exactly, and so the largest count, byte size or step accepted.
@@ -64,22 +64,6 @@ pub(crate) fn step(arg: &str, value: f64) -> Result<i64, Failure> {
     }
     // Checked above: a whole number of magnitude below 2^53, exact as an i64.
     Ok(value as i64)
-}
-
-/// A clock reading in milliseconds: finite and non-negative. Fractions (as from
-/// `performance.now()`) are floored.
-pub(crate) fn timestamp(millis: f64) -> Result<Timestamp, Failure> {
-    if !(0.0..=MAX_SAFE_INTEGER).contains(&millis) {
-        return Err(Failure::range_error(
-            INVALID_CLOCK,
-            format!(
-                "now() must return a finite, non-negative number of milliseconds, got {}",
-                show(millis)
-            ),
-        ));
-    }
-    // Checked above: finite and in 0..=2^53, so the floored value is exact as a u64.
-    Ok(Timestamp::from_millis(millis.floor() as u64))
 }
 
 /// A deadline read back from a snapshot: a whole, non-negative number of milliseconds.
@@ -179,15 +163,6 @@ mod tests {
         assert_eq!(step("by", MAX_SAFE_INTEGER), Ok(9_007_199_254_740_991));
         for bad in [0.5, f64::NAN, f64::INFINITY, MAX_SAFE_INTEGER + 2.0] {
             assert!(step("by", bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn clock_readings_are_floored_and_must_be_finite_and_non_negative() {
-        assert_eq!(timestamp(12.9), Ok(Timestamp::from_millis(12)));
-        assert_eq!(timestamp(0.0), Ok(Timestamp::ZERO));
-        for bad in [-1.0, f64::NAN, f64::INFINITY] {
-            assert_eq!(timestamp(bad).map_err(|f| f.code), Err("invalid_clock"));
         }
     }
 

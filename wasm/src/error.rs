@@ -16,7 +16,7 @@ pub(crate) const INVALID_NUMBER: &str = "invalid_number";
 /// Adapter code: a TTL that is NaN or negative (zero and too-long TTLs use the core's codes).
 pub(crate) const INVALID_TTL: &str = "invalid_ttl";
 /// Adapter code: a value that cannot round-trip (not a string, `Uint8Array` or JSON value, or
-/// a string with a lone surrogate). Most are raised by `js/values.js`.
+/// a string with a lone surrogate).
 pub(crate) const INVALID_VALUE: &str = "invalid_value";
 /// Adapter code: a key string with a lone surrogate, which UTF-8 cannot hold.
 pub(crate) const INVALID_KEY: &str = "invalid_key";
@@ -24,8 +24,61 @@ pub(crate) const INVALID_KEY: &str = "invalid_key";
 pub(crate) const INVALID_CLOCK: &str = "invalid_clock";
 /// Adapter code: a snapshot passed to `load` is malformed.
 pub(crate) const INVALID_SNAPSHOT: &str = "invalid_snapshot";
-/// Adapter code: a call made while the cache was busy with another (never expected).
-pub(crate) const REENTRANT_CALL: &str = "reentrant_call";
+/// Adapter code: the cache was used after `free()`.
+pub(crate) const FREED: &str = "freed";
+
+/// The adapter's own codes, by the names JavaScript uses for them.
+const ADAPTER_CODES: [(&str, &str); 8] = [
+    ("INVALID_TYPE", INVALID_TYPE),
+    ("INVALID_NUMBER", INVALID_NUMBER),
+    ("INVALID_TTL", INVALID_TTL),
+    ("INVALID_VALUE", INVALID_VALUE),
+    ("INVALID_KEY", INVALID_KEY),
+    ("INVALID_CLOCK", INVALID_CLOCK),
+    ("INVALID_SNAPSHOT", INVALID_SNAPSHOT),
+    ("FREED", FREED),
+];
+
+/// One error of each kind the core refuses with, for the list of codes.
+fn core_errors() -> [Error; 14] {
+    use chatcache_core::{InvalidLimits, Kind};
+    [
+        Error::EmptyKey,
+        Error::KeyTooLong { len: 0, max: 0 },
+        Error::EntryTooLarge { weight: 0, max: 0 },
+        Error::ZeroTtl,
+        Error::TtlTooLong,
+        Error::NotAnInteger,
+        Error::Overflow,
+        Error::InvalidLimits(InvalidLimits::NoEntries),
+        Error::WrongType {
+            expected: Kind::Bytes,
+            found: None,
+        },
+        Error::InvalidCap { cap: 0, max: 0 },
+        Error::EmptyMember,
+        Error::MemberTooLong { len: 0, max: 0 },
+        Error::InvalidSnapshot(""),
+        Error::UnsupportedSnapshot { version: 0 },
+    ]
+}
+
+/// Every `code` an error of the package can have, as an object from an upper-case name to the
+/// code (`{ EMPTY_KEY: 'empty_key', …, INVALID_TYPE: 'invalid_type', … }`): JavaScript takes its
+/// codes from here, so each is written once.
+#[wasm_bindgen::prelude::wasm_bindgen(js_name = errorCodes)]
+pub fn error_codes() -> Result<js_sys::Object, JsValue> {
+    let object = js_sys::Object::new();
+    let core = core_errors().map(|error| error.code());
+    for code in core {
+        let name = code.to_ascii_uppercase();
+        js_sys::Reflect::set(&object, &name.into(), &code.into())?;
+    }
+    for (name, code) in ADAPTER_CODES {
+        js_sys::Reflect::set(&object, &name.into(), &code.into())?;
+    }
+    Ok(object)
+}
 
 /// The built-in JavaScript error class a [`Failure`] is thrown as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,5 +180,32 @@ mod tests {
         let failure = Failure::core("key", &Error::NotAnInteger);
         assert_eq!(failure.class, Class::Type);
         assert_eq!(failure.code, "not_an_integer");
+    }
+
+    /// Every core error has its code in the list JavaScript reads (a new variant that is left
+    /// out fails here: the match below has no wildcard).
+    #[test]
+    fn the_code_list_covers_every_core_error() {
+        let listed: Vec<&str> = core_errors().iter().map(Error::code).collect();
+        let every = |error: &Error| match error {
+            Error::EmptyKey
+            | Error::KeyTooLong { .. }
+            | Error::EntryTooLarge { .. }
+            | Error::ZeroTtl
+            | Error::TtlTooLong
+            | Error::NotAnInteger
+            | Error::Overflow
+            | Error::InvalidLimits(_)
+            | Error::WrongType { .. }
+            | Error::InvalidCap { .. }
+            | Error::EmptyMember
+            | Error::MemberTooLong { .. }
+            | Error::InvalidSnapshot(_)
+            | Error::UnsupportedSnapshot { .. } => error.code(),
+            _ => panic!("a core error this package does not list: {error:?}"),
+        };
+        for error in core_errors() {
+            assert!(listed.contains(&every(&error)));
+        }
     }
 }

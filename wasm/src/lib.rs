@@ -1,35 +1,33 @@
-//! chatcache for JavaScript: the [`chatcache_core`] store behind a `Cache` class, built with
-//! wasm-bindgen for Node (CJS and ESM), browsers and bundlers.
+//! chatcache for JavaScript: the [`chatcache_core`] policy behind the npm package's `Cache`
+//! class, built with wasm-bindgen for Node (CJS and ESM), browsers, bundlers and edge runtimes.
 //!
-//! The JavaScript API is the contract; see `wasm/README.md` for it with examples. This crate
-//! is the boundary and nothing more:
+//! The JavaScript API is the contract; see `wasm/README.md`. The class itself is hand-written
+//! JavaScript (`js/cache.js`) that owns one [`Engine`] and keeps the keys and values, so a value
+//! read back is the JavaScript value that was stored — no copy, no parse. The engine holds the
+//! policy: S3-FIFO queues and ghosts, the expiry heap, weights, limits, counters, list item
+//! lengths and member sets, the order of a snapshot. This crate is that engine and nothing more:
 //!
-//! - **Time is read here**, once per call: `Date.now()`, or the `now` option. The core never
-//!   sees a JavaScript type or a clock.
-//! - **Values become bytes here** (`src/codec.rs` documents the tagged format and how values count
-//!   against `maxBytes`), and keys, numbers and options are checked here, so that every
-//!   refusal is a real `TypeError`/`RangeError` with a `code` and a message naming the
-//!   argument (`src/error.rs`).
-//! - **No JavaScript code runs while the store is borrowed.** Arguments (which may run the
-//!   caller's getters) and the clock are read first; then the store is borrowed for pure Rust
-//!   work only. A callback that re-enters the cache therefore works, and no JavaScript
-//!   exception ever unwinds through a Rust frame that holds state.
+//! - **Numbers in, numbers out.** Calls take slot numbers, lengths, TTLs and the time, and
+//!   return slot numbers or a status; extra results and the slots the policy removed go to a
+//!   header in the module's memory that JavaScript reads. Member names are the only strings
+//!   that cross.
+//! - **Reads need no call.** JavaScript decides a hit from the slot's deadline code and bumps its
+//!   access count through typed arrays over the policy's per-slot vectors, whose addresses the
+//!   header publishes (see [`engine::Header`]).
+//! - **Refusals are typed errors** with the core's codes (`src/error.rs`); a call that fails
+//!   returns [`engine::FAILED`] and changes nothing, and [`Engine::failure`] gives the error.
+//! - **No JavaScript runs inside a call** (the options object is read before anything is
+//!   built), so re-entrant or throwing user code cannot leave the engine half-changed.
 //!
-//! A panic is a bug: argument checking covers every input, and the tests feed the cache bad
-//! input in a loop and check that nothing traps. Should one happen anyway, a panic hook
-//! writes it to `console.error` before the module traps (`src/panic.rs`).
+//! A panic is a bug: a panic hook writes it to `console.error` before the module traps
+//! (`src/panic.rs`).
 #![forbid(unsafe_code)]
 
-mod cache;
-mod codec;
 mod convert;
+pub mod engine;
 mod error;
+mod options;
 mod panic;
-mod scratch;
-mod snapshot;
-mod types;
 
-#[cfg(all(test, target_arch = "wasm32"))]
-mod bad_input_tests;
-
-pub use cache::Cache;
+pub use engine::Engine;
+pub use error::error_codes;

@@ -39,11 +39,18 @@ describe('values', () => {
     }
     assert.ok(cache.get('bytes') instanceof Uint8Array);
     assert.equal(typeof cache.get('numericString'), 'string');
-    // Reads are copies: changing what came back does not change the cache.
+    // What comes back cannot change the cache: bytes are copies, JSON values are frozen, and
+    // the value stored was copied, so changing the original changes nothing either.
     cache.get('bytes')[0] = 99;
-    cache.get('object').name = 'changed';
     assert.deepEqual(cache.get('bytes'), values.bytes);
+    assert.throws(() => {
+      cache.get('object').name = 'changed';
+    }, TypeError);
+    assert.throws(() => cache.get('object').tags.push('c'), TypeError);
+    assert.ok(Object.isFrozen(cache.get('object').nested));
+    values.object.name = 'changed after set';
     assert.equal(cache.get('object').name, 'Ada');
+    assert.equal(cache.get('object'), cache.get('object'), 'a read is the kept value, not a copy');
   });
 
   it('count key + stored value + 48 bytes per entry', () => {
@@ -76,7 +83,7 @@ describe('get / set / add / delete / has', () => {
   it('behave like a map with hit and miss counting', () => {
     const cache = new Cache();
     assert.equal(cache.get('a'), undefined);
-    assert.equal(cache.set('a', 'x'), undefined);
+    assert.equal(cache.set('a', 'x'), cache, 'set returns the cache, as lru-cache does');
     assert.equal(cache.get('a'), 'x');
     assert.equal(cache.has('a'), true);
     assert.equal(cache.has('b'), false);
@@ -363,7 +370,7 @@ describe('dump / load', () => {
     source.set('bytes', new Uint8Array([1, 2, 3]));
     source.set('counter', '41');
     const snapshot = structuredClone(source.dump());
-    assert.equal(snapshot.version, 1);
+    assert.equal(snapshot.version, 2);
     assert.equal(snapshot.entries.length, 4);
     assert.ok(snapshot.entries.every((e) => e.value instanceof Uint8Array));
 
@@ -419,7 +426,11 @@ describe('dump / load', () => {
       [{ version: 1, entries: [good, { ...good, expiresAt: '1' }] }, 'invalid_snapshot'],
       [{ version: 1, entries: [good, { ...good, key: '' }] }, 'empty_key'],
       [{ version: 1, entries: [good, { ...good, value: new Uint8Array(200) }] }, 'entry_too_large'],
-      [{ version: 2, entries: [good] }, 'unsupported_snapshot'],
+      [{ version: 3, entries: [good] }, 'unsupported_snapshot'],
+      [{ version: 1, entries: [good, { key: 'l', list: [good.value], expiresAt: null }] }, 'invalid_snapshot'],
+      [{ version: 2, entries: [good, { key: 'l', list: [], expiresAt: null }] }, 'invalid_snapshot'],
+      [{ version: 2, entries: [good, { key: 'm', members: [{ member: '', expiresAt: 1 }], expiresAt: null }] }, 'empty_member'],
+      [{ version: 2, entries: new Array(5) }, 'invalid_snapshot'],
     ];
     for (const [snapshot, code] of cases) {
       assert.throws(() => cache.load(snapshot), { code }, JSON.stringify(snapshot));

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const entry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'pkg', 'bundler', 'chatcache_wasm.js');
+const entry = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'pkg', 'bundler', 'index.js');
 
 it('the bundler build loads its .wasm as a module and works', () => {
   const script = `

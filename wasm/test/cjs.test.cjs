@@ -22,6 +22,6 @@ it('import() and require() share one module instance', async () => {
 
 it('the package.json exports map resolves every entry point', () => {
   const resolved = require.resolve('chatcache');
-  assert.match(resolved, /pkg[\\/]node[\\/]chatcache_wasm\.js$/);
+  assert.match(resolved, /pkg[\\/]node[\\/]index\.cjs$/);
   assert.match(require.resolve('chatcache/package.json'), /pkg[\\/]package\.json$/);
 });

@@ -18,8 +18,8 @@ import { fileURLToPath } from 'node:url';
 import { Cache } from 'chatcache';
 
 const casesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'tests', 'cases');
-const CAPABILITIES = new Set(['limits', 'simulated_time', 'exact_weight', 'len']);
-const KNOWN_CAPABILITIES = new Set([...CAPABILITIES, 'big_integers', 'snapshots', 'collections']);
+const CAPABILITIES = new Set(['limits', 'simulated_time', 'exact_weight', 'len', 'snapshots', 'collections']);
+const KNOWN_CAPABILITIES = new Set([...CAPABILITIES, 'big_integers']);
 const LIMIT_OPTIONS = {
   max_entries: 'maxEntries',
   max_bytes: 'maxBytes',
@@ -42,6 +42,13 @@ const OP_FIELDS = {
   get_many: ['keys'],
   set_many: ['entries', 'ttl'],
   delete_many: ['keys'],
+  list_push: ['key', 'value', 'cap', 'ttl'],
+  list_range: ['key', 'start', 'stop'],
+  list_len: ['key'],
+  member_add: ['key', 'member', 'ttl'],
+  members: ['key'],
+  member_remove: ['key', 'member'],
+  round_trip: [],
 };
 
 const utf8 = new TextEncoder();
@@ -91,8 +98,9 @@ function setOptions(step) {
   return step.ttl === undefined ? { ttl: null } : { ttl: step.ttl };
 }
 
-/** Runs one op; returns the result in the expectation's terms, or `{ error: code }`. */
-function apply(cache, step) {
+/** Runs one op on `state.cache`; returns the result in the expectation's terms, or `{ error: code }`. */
+function apply(state, step) {
+  const { cache } = state;
   switch (step.op) {
     case 'get':
       return { value: observedBytes(cache.get(key(step.key))) };
@@ -133,6 +141,28 @@ function apply(cache, step) {
       return 'ok';
     case 'delete_many':
       return cache.deleteMany(step.keys.map(key));
+    case 'list_push':
+      return cache.listPush(key(step.key), jsValue(step.value), step.ttl === undefined ? { cap: step.cap } : { cap: step.cap, ttl: step.ttl });
+    case 'list_range':
+      return { items: cache.listRange(key(step.key), step.start, step.stop).map(observedBytes) };
+    case 'list_len':
+      return cache.listLen(key(step.key));
+    case 'member_add':
+      return cache.memberAdd(key(step.key), key(step.member), { ttl: step.ttl });
+    case 'members':
+      return { members: cache.members(key(step.key)) };
+    case 'member_remove':
+      return cache.memberRemove(key(step.key), key(step.member));
+    case 'round_trip': {
+      // Through structuredClone, as a snapshot goes to IndexedDB and back.
+      const snapshot = structuredClone(cache.dump());
+      const fresh = new Cache(state.options);
+      const summary = fresh.load(snapshot);
+      assert.deepEqual(summary, { imported: snapshot.entries.length, expired: 0 });
+      cache.free();
+      state.cache = fresh;
+      return 'ok';
+    }
     default:
       throw new Error(`unknown op ${step.op}`);
   }
@@ -149,6 +179,10 @@ function check(step, actual, where) {
     assert.deepEqual(actual, { value: expectedBytes(expect.value) }, where);
   } else if (step.op === 'get_many') {
     assert.deepEqual(actual, { values: expect.values.map(expectedBytes) }, where);
+  } else if (step.op === 'list_range') {
+    assert.deepEqual(actual, { items: expect.items.map(expectedBytes) }, where);
+  } else if (step.op === 'members') {
+    assert.deepEqual(actual, { members: expect.members.map(key) }, where);
   } else if (step.op === 'ttl' && typeof expect === 'object') {
     const [lo, hi] = expect.remaining_ms;
     assert.ok(actual && typeof actual.remaining === 'number', `${where}: expected a remaining ttl, got ${JSON.stringify(actual)}`);
@@ -165,7 +199,7 @@ function runCase(testCase) {
     assert.ok(name in LIMIT_OPTIONS, `unknown limit ${name}`);
     options[LIMIT_OPTIONS[name]] = value;
   }
-  const cache = new Cache(options);
+  const state = { cache: new Cache(options), options };
   try {
     testCase.steps.forEach((step, index) => {
       const where = `${testCase.name} step ${index}: ${JSON.stringify(step)}`;
@@ -178,7 +212,7 @@ function runCase(testCase) {
       for (const field of Object.keys(step)) assert.ok(allowed.has(field), `${where}: unknown field ${field}`);
       let actual;
       try {
-        actual = apply(cache, step);
+        actual = apply(state, step);
       } catch (error) {
         assert.ok(error instanceof TypeError || error instanceof RangeError, `${where}: ${error}`);
         actual = { error: error.code };
@@ -186,7 +220,7 @@ function runCase(testCase) {
       check(step, actual, where);
     });
   } finally {
-    cache.free();
+    state.cache.free();
   }
 }
 

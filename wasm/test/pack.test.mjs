@@ -34,18 +34,27 @@ after(() => {
   if (project) fs.rmSync(project, { recursive: true, force: true });
 });
 
-it('the tarball holds every build, its snippets and the README, and nothing else', () => {
+it('the tarball holds every build, the class, the entries and the README, and nothing else', () => {
   for (const build of ['node', 'web', 'bundler']) {
     assert.ok(files.includes(`${build}/chatcache_wasm.js`), `${build} glue`);
     assert.ok(files.includes(`${build}/chatcache_wasm_bg.wasm`), `${build} wasm`);
-    assert.ok(files.includes(`${build}/chatcache_wasm.d.ts`), `${build} declarations`);
-    assert.ok(files.some((f) => f.startsWith(`${build}/snippets/`) && f.endsWith('/values.js')), `${build} snippet`);
+    assert.ok(!files.some((f) => f.startsWith(`${build}/snippets/`)), `${build} has no snippets`);
   }
   for (const file of [
+    'index.d.ts',
+    'lib/cache.js',
+    'lib/values.js',
+    'lib/cache.cjs',
+    'node/index.cjs',
     'node/index.mjs',
     'node/index.d.mts',
+    'node/index.d.cts',
     'node/package.json',
+    'web/index.js',
+    'web/index.d.ts',
     'web/wasm.d.ts',
+    'bundler/index.js',
+    'bundler/index.d.ts',
     'workerd/index.js',
     'workerd/index.d.ts',
     'README.md',
@@ -53,7 +62,10 @@ it('the tarball holds every build, its snippets and the README, and nothing else
   ]) {
     assert.ok(files.includes(file), file);
   }
-  assert.deepEqual(files.filter((f) => !/^(node|web|bundler|workerd)\//.test(f) && !['README.md', 'package.json'].includes(f)), []);
+  assert.deepEqual(
+    files.filter((f) => !/^(lib|node|web|bundler|workerd)\//.test(f) && !['README.md', 'package.json', 'index.d.ts'].includes(f)),
+    [],
+  );
 });
 
 it('an installed copy works from ESM and CommonJS', () => {
@@ -68,5 +80,5 @@ it('an installed copy works from ESM and CommonJS', () => {
     '-e',
     "const { Cache } = require('chatcache'); const c = new Cache(); c.set('k', 'v'); console.log(c.get('k'), require.resolve('chatcache'));",
   ]);
-  assert.match(cjs, /^v .*node_modules[\\/]chatcache[\\/]node[\\/]chatcache_wasm\.js$/);
+  assert.match(cjs, /^v .*node_modules[\\/]chatcache[\\/]node[\\/]index\.cjs$/);
 });

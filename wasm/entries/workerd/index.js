@@ -6,7 +6,7 @@
 // of the web build looks for the file next to `import.meta.url`, which is no URL in workerd.
 // So the web build is initialised here, synchronously, from that compiled module.
 import wasmModule from '../web/chatcache_wasm_bg.wasm';
-import { Cache, initSync } from '../web/chatcache_wasm.js';
+import { Cache, initSync } from '../web/index.js';
 
 initSync({ module: wasmModule });
 

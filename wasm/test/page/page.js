@@ -1,7 +1,7 @@
 // Runs in Chromium: imports the `web` build of the package, exercises the cache, and
 // publishes what it checked on `window.chatcacheResults` for the Playwright test to read.
 
-import init, { Cache } from '/pkg/web/chatcache_wasm.js';
+import init, { Cache } from '/pkg/web/index.js';
 
 const results = { passed: [], failed: [] };
 

@@ -30,10 +30,37 @@ cache.set('avatar:7', new Uint8Array([1, 2, 3]), { ttl: 30_000 });
 cache.set('forever', [1, 2, 3], { ttl: null });
 const added: boolean = cache.add('room:1', 'x');
 const value: Value | undefined = cache.get('user:7');
-if (value !== undefined && !(value instanceof Uint8Array) && typeof value === 'object' && value !== null && !Array.isArray(value)) {
-  const name: JsonValue | undefined = value['name'];
-  void name;
+void value;
+// Typed reads, as with lru-cache: the caller says what it stored; the value reads back frozen.
+interface User {
+  name: string;
+  tags: string[];
+  age: number;
+  away: boolean;
+  bio: string | null;
 }
+const user = cache.get<User>('user:7');
+const userName: string | undefined = user?.name;
+// @ts-expect-error a value read back is frozen, and its type says so
+user?.tags.push('more');
+const json: JsonValue | undefined = cache.get<JsonValue>('room:1');
+void userName;
+void json;
+// Lists and member sets.
+const length: number = cache.listPush('room:1:history', { from: 'ada', text: 'hi' }, { cap: 100, ttl: 60_000 });
+const history = cache.listRange<{ from: string; text: string }>('room:1:history', -50);
+const firstText: string | undefined = history[0]?.text;
+const joined: boolean = cache.memberAdd('room:1:online', 'ada', { ttl: 30_000 });
+const online: string[] = cache.members('room:1:online');
+const left2: boolean = cache.memberRemove('room:1:online', 'ada');
+// @ts-expect-error listPush needs a cap
+cache.listPush('room:1:history', 'x', {});
+// @ts-expect-error a TTL option set to undefined is allowed, a string is not
+cache.set('k', 'v', { ttl: '5' });
+cache.set('k', 'v', { ttl: undefined });
+const chained: Cache = cache.set('a', 1).set('b', 2);
+for (const key of cache.keys()) void key;
+void [length, firstText, joined, online, left2, chained];
 const removed: boolean = cache.delete('room:1');
 const present: boolean = cache.has('room:1');
 const touched: boolean = cache.touch('user:7', 1_000) || cache.touch('user:7', null);

@@ -1,0 +1,2 @@
+export * from '../index.js';
+export { default, initSync } from './chatcache_wasm.js';

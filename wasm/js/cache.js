@@ -1,0 +1,935 @@
+// The `Cache` class of the npm package: one hand-written class that owns a wasm-bindgen
+// `Engine` (the core's policy) and keeps the keys and values itself.
+//
+// - A `Map` gives each key's slot number; `#keys` and `#values` hold the key and the kept value
+//   of each slot. The engine decides everything else (eviction, expiry, limits, counters) and
+//   tells this class which slots it removed after each call ("forgotten" slots).
+// - A read that hits makes no call into WebAssembly: the slot's deadline code and access count
+//   are read and raised through typed arrays over the engine's own per-slot vectors, whose
+//   addresses the engine publishes in a header (see src/engine.rs). Anything the codes cannot
+//   decide (a deadline that has passed, a far deadline, an epoch that is due to move) takes the
+//   engine call.
+// - Values are copied and frozen on the way in (values.js), so the value read back is the kept
+//   value itself.
+// - Every constant shared with Rust (status values, header positions, error codes) comes from
+//   the engine's `constants()` and `errorCodes()`; none is written here.
+//
+// The module is target-agnostic: each entry point (Node, web, bundlers, workerd) binds it to
+// its own wasm-bindgen glue with `bindCache(glue)`.
+
+import {
+  collect,
+  decodeStored,
+  describe,
+  encodeStored,
+  failure,
+  fingerprint,
+  measured,
+  snapshotBytes,
+  storable,
+  utf8Length,
+} from './values.js';
+
+/** The snapshot format version `dump()` writes (1, byte values only, still loads). */
+const SNAPSHOT_VERSION = 2;
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The `Cache` class over one wasm-bindgen build of `chatcache-wasm`.
+ *
+ * @param {any} glue the wasm-bindgen module (its `Engine`, `constants`, `errorCodes`, `memory`)
+ */
+export function bindCache(glue) {
+  /** Constants and error codes, read on first use (a web build must be initialised first). */
+  let C;
+  let CODE;
+  function ready() {
+    if (C) return;
+    try {
+      C = glue.constants();
+      CODE = glue.errorCodes();
+    } catch (error) {
+      throw failure(
+        Error,
+        'not_initialized',
+        'chatcache: the WebAssembly module is not initialised yet (call `await init()` from ' +
+          `'chatcache/web' first, or use an entry that initialises itself): ${error}`,
+      );
+    }
+  }
+
+  /** A list's items or a member set's marker, kept in `#values`. */
+  class Collection {
+    constructor(kind, items) {
+      this.kind = kind;
+      this.items = items;
+    }
+  }
+
+  class Cache {
+    /** @type {any} */
+    #engine;
+    /** @type {Map<string, number>} */
+    #slots = new Map();
+    /** @type {(string | undefined)[]} */
+    #keys = [];
+    /** @type {unknown[]} */
+    #values = [];
+    #clock;
+    #systemClock;
+    #latest = 0;
+    #hits = 0;
+    #misses = 0;
+    #seed = (Math.random() * 0x100000000) >>> 0;
+    #memory;
+    #header;
+    #codes;
+    #access;
+    #layout = -1;
+    #epoch = 0;
+    #freed = false;
+
+    /**
+     * An empty cache; see the README for the options.
+     *
+     * @param {object} [options]
+     */
+    constructor(options) {
+      ready();
+      this.#engine = new glue.Engine(options);
+      const now = options == null ? undefined : options.now;
+      if (now !== undefined && typeof now !== 'function') {
+        this.#engine.free();
+        throw failure(
+          TypeError,
+          CODE.INVALID_TYPE,
+          `options.now must be a function returning milliseconds, got ${describe(now)}`,
+        );
+      }
+      this.#systemClock = now === undefined;
+      this.#clock = now;
+      this.#memory = glue.wasmMemory();
+      this.#refresh();
+    }
+
+    // --- reads -----------------------------------------------------------------------------
+
+    /**
+     * The value under `key`, or `undefined`. Counts a hit or a miss.
+     *
+     * @param {string} key
+     */
+    get(key) {
+      const slot = this.#slots.get(key);
+      if (slot !== undefined) {
+        const code = this.#codes[slot];
+        if (code !== C.DEADLINE_NEVER) {
+          if (code === undefined) {
+            // Another cache grew the shared memory: these views are stale.
+            this.#refresh();
+            return this.get(key);
+          }
+          const now = this.#time();
+          const since = now - this.#epoch;
+          if (code >= C.DEADLINE_FAR || since >= C.EPOCH_SPAN_MS || code <= since) {
+            return this.#lookup(key, slot, now);
+          }
+          this.#latest = now;
+        }
+        const count = this.#access[slot];
+        if (count < C.MAX_ACCESS_COUNT) this.#access[slot] = count + 1;
+        this.#hits++;
+        return this.#read(slot);
+      }
+      this.#checkKey(key, 'key');
+      this.#misses++;
+      return undefined;
+    }
+
+    /**
+     * The value under `key` without counting it or marking it as used.
+     *
+     * @param {string} key
+     */
+    peek(key) {
+      const slot = this.#slots.get(key);
+      if (slot === undefined) {
+        this.#checkKey(key, 'key');
+        return undefined;
+      }
+      if (!this.#isLive(slot)) return undefined;
+      return this.#read(slot);
+    }
+
+    /**
+     * Whether a live entry (of any kind) is under `key`. No counter or eviction effects.
+     *
+     * @param {string} key
+     */
+    has(key) {
+      const slot = this.#slots.get(key);
+      if (slot === undefined) {
+        this.#checkKey(key, 'key');
+        return false;
+      }
+      return this.#isLive(slot);
+    }
+
+    /**
+     * Time to live of `key` in ms (at least 1), `Infinity` for no expiry, `undefined` if missing.
+     *
+     * @param {string} key
+     */
+    ttl(key) {
+      const slot = this.#slot(key);
+      if (slot < 0) return undefined;
+      const now = this.#time();
+      const left = this.#engine.remaining(slot, now);
+      this.#latest = now;
+      return left < 0 ? undefined : left;
+    }
+
+    /**
+     * The values under `keys`, in order. All keys are checked first.
+     *
+     * @param {Iterable<string>} keys
+     */
+    getMany(keys) {
+      const list = this.#checkKeys(keys);
+      return list.map((key) => this.get(key));
+    }
+
+    // --- writes ----------------------------------------------------------------------------
+
+    /**
+     * Stores `value` under `key`, replacing whatever was there. Returns the cache.
+     *
+     * @param {string} key
+     * @param {unknown} value
+     * @param {{ ttl?: number | null }} [options]
+     */
+    set(key, value, options) {
+      this.#write(key, value, options, false, 'value');
+      return this;
+    }
+
+    /**
+     * Stores `value` only if no live entry is under `key`. Returns whether it was stored.
+     *
+     * @param {string} key
+     * @param {unknown} value
+     * @param {{ ttl?: number | null }} [options]
+     */
+    add(key, value, options) {
+      return this.#write(key, value, options, true, 'value');
+    }
+
+    /**
+     * Stores every `[key, value]` pair; every entry is checked before any is stored.
+     *
+     * @param {Iterable<[string, unknown]>} entries
+     * @param {{ ttl?: number | null }} [options]
+     */
+    setMany(entries, options) {
+      this.#alive();
+      const pairs = collect(entries, 'entries', 'an iterable of [key, value] pairs', CODE);
+      this.#ttlMode(options);
+      const checked = pairs.map((pair, i) => {
+        if (!Array.isArray(pair) || pair.length !== 2) {
+          throw failure(TypeError, CODE.INVALID_TYPE, `entries[${i}] must be a [key, value] pair, got ${describe(pair)}`);
+        }
+        const keyLen = this.#keyLength(pair[0], `entries[${i}][0]`);
+        const kept = storable(pair[1], `entries[${i}][1]`, CODE);
+        this.#check(this.#engine.checkBytes(keyLen, measured.length));
+        return [pair[0], kept, keyLen, measured.length];
+      });
+      for (const [key, kept, keyLen, length] of checked) {
+        this.#writeKept(key, kept, options, false, keyLen, length);
+      }
+    }
+
+    /**
+     * Removes the entry (of any kind) under `key`. Returns whether a live one was removed.
+     *
+     * @param {string} key
+     */
+    delete(key) {
+      const slot = this.#slot(key);
+      if (slot < 0) return false;
+      const removed = this.#engine.remove(slot, this.#commitTime());
+      this.#afterCall();
+      return removed === 1;
+    }
+
+    /**
+     * Removes the entries under `keys`; returns how many live ones were removed.
+     *
+     * @param {Iterable<string>} keys
+     */
+    deleteMany(keys) {
+      const list = this.#checkKeys(keys);
+      let removed = 0;
+      for (const key of list) if (this.delete(key)) removed++;
+      return removed;
+    }
+
+    /**
+     * Replaces the expiry of the live entry under `key` (`ttl` ms, or `null` for none).
+     *
+     * @param {string} key
+     * @param {number | null} ttl
+     */
+    touch(key, ttl) {
+      const slot = this.#slot(key);
+      let mode;
+      if (ttl === null) mode = C.TTL_NONE;
+      else if (typeof ttl === 'number') mode = C.TTL_GIVEN;
+      else {
+        throw failure(TypeError, CODE.INVALID_TYPE, `ttl must be a number of milliseconds or null, got ${describe(ttl)}`);
+      }
+      const now = this.#time();
+      const done = this.#check(this.#engine.touch(slot, mode, ttl ?? 0, now));
+      this.#latest = now;
+      this.#afterCall();
+      return done === 1;
+    }
+
+    /**
+     * Adds `by` (default 1) to the decimal integer under `key`, like Redis `INCRBY`.
+     *
+     * @param {string} key
+     * @param {number} [by]
+     */
+    incr(key, by = 1) {
+      return this.#step(key, by, 1, 'by');
+    }
+
+    /**
+     * Subtracts `by` (default 1) from the decimal integer under `key`.
+     *
+     * @param {string} key
+     * @param {number} [by]
+     */
+    decr(key, by = 1) {
+      return this.#step(key, by, -1, 'by');
+    }
+
+    /** Removes every entry; counters are kept. */
+    clear() {
+      this.#alive();
+      this.#engine.clear();
+      this.#slots.clear();
+      this.#keys = [];
+      this.#values = [];
+      this.#afterCall();
+    }
+
+    /** Reclaims every expired entry now; returns how many. */
+    purgeExpired() {
+      this.#alive();
+      const removed = this.#engine.purgeExpired(this.#commitTime());
+      this.#afterCall();
+      return removed;
+    }
+
+    // --- lists -----------------------------------------------------------------------------
+
+    /**
+     * Appends `value` to the list under `key`, keeping the newest `cap` items; returns the new
+     * length. `ttl` sets the key's expiry; left out, the expiry is kept.
+     *
+     * @param {string} key
+     * @param {unknown} value
+     * @param {{ cap: number, ttl?: number }} options
+     */
+    listPush(key, value, options) {
+      this.#alive();
+      const keyLen = this.#keyLength(key, 'key');
+      const kept = storable(value, 'value', CODE);
+      const itemLen = measured.length;
+      if (options === null || typeof options !== 'object') {
+        throw failure(TypeError, CODE.INVALID_TYPE, `options must be an object with a cap, got ${describe(options)}`);
+      }
+      this.#optionNames(options, LIST_OPTIONS);
+      const { cap, ttl } = options;
+      if (typeof cap !== 'number') {
+        throw failure(TypeError, CODE.INVALID_TYPE, `options.cap must be a number of items, got ${describe(cap)}`);
+      }
+      let mode = C.TTL_KEEP;
+      if (ttl !== undefined) {
+        if (typeof ttl !== 'number') {
+          throw failure(TypeError, CODE.INVALID_TYPE, `options.ttl must be a number of milliseconds, got ${describe(ttl)}`);
+        }
+        mode = C.TTL_GIVEN;
+      }
+      const old = this.#slots.get(key) ?? -1;
+      const now = this.#time();
+      const slot = this.#check(
+        this.#engine.listPush(old, fingerprint(key, this.#seed), keyLen, itemLen, cap, mode, ttl ?? 0, now),
+      );
+      this.#latest = now;
+      this.#afterCall();
+      const header = this.#header;
+      const length = header[C.H_OUT_A];
+      const dropped = header[C.H_OUT_B];
+      const list = this.#values[slot];
+      if (slot === old && list instanceof Collection) {
+        if (dropped > 0) list.items.splice(0, dropped);
+        list.items.push(kept);
+      } else {
+        this.#file(key, slot, new Collection(C.KIND_LIST, [kept]));
+      }
+      return length;
+    }
+
+    /**
+     * The list's items from `start` to `stop` inclusive (Redis `LRANGE` indices: negative ones
+     * count from the newest). Counts a hit or a miss.
+     *
+     * @param {string} key
+     * @param {number} [start]
+     * @param {number} [stop]
+     */
+    listRange(key, start = 0, stop = -1) {
+      const slot = this.#slot(key);
+      this.#number(start, 'start');
+      this.#number(stop, 'stop');
+      const now = this.#time();
+      const found = this.#check(this.#engine.listRange(slot, start, stop, now));
+      this.#latest = now;
+      this.#afterCall();
+      if (found !== 1) return [];
+      const from = this.#header[C.H_OUT_A];
+      return this.#values[slot].items.slice(from, from + this.#header[C.H_OUT_B]);
+    }
+
+    /**
+     * The number of items in the list under `key` (0 if there is none).
+     *
+     * @param {string} key
+     */
+    listLen(key) {
+      const slot = this.#slot(key);
+      const now = this.#time();
+      const length = this.#check(this.#engine.listLen(slot, now));
+      this.#latest = now;
+      return length;
+    }
+
+    // --- member sets -----------------------------------------------------------------------
+
+    /**
+     * Adds or refreshes `member` of the member set under `key`, live for `ttl` ms; returns
+     * whether it was not live before.
+     *
+     * @param {string} key
+     * @param {string} member
+     * @param {{ ttl: number }} options
+     */
+    memberAdd(key, member, options) {
+      this.#alive();
+      const keyLen = this.#keyLength(key, 'key');
+      this.#member(member);
+      if (options === null || typeof options !== 'object') {
+        throw failure(TypeError, CODE.INVALID_TYPE, `options must be an object with a ttl, got ${describe(options)}`);
+      }
+      this.#optionNames(options, MEMBER_OPTIONS);
+      if (typeof options.ttl !== 'number') {
+        throw failure(TypeError, CODE.INVALID_TYPE, `options.ttl must be a number of milliseconds, got ${describe(options.ttl)}`);
+      }
+      const old = this.#slots.get(key) ?? -1;
+      const now = this.#time();
+      const slot = this.#check(
+        this.#engine.memberAdd(old, fingerprint(key, this.#seed), keyLen, member, options.ttl, now),
+      );
+      this.#latest = now;
+      this.#afterCall();
+      if (slot !== old || !(this.#values[slot] instanceof Collection)) {
+        this.#file(key, slot, new Collection(C.KIND_MEMBERS, null));
+      }
+      return this.#header[C.H_OUT_A] === 1;
+    }
+
+    /**
+     * The live members of the member set under `key`, in byte (code point) order.
+     *
+     * @param {string} key
+     */
+    members(key) {
+      const slot = this.#slot(key);
+      const now = this.#time();
+      const members = this.#engine.membersOf(slot, now);
+      this.#latest = now;
+      this.#afterCall();
+      return members;
+    }
+
+    /**
+     * Removes `member` from the member set under `key`; returns whether it was live.
+     *
+     * @param {string} key
+     * @param {string} member
+     */
+    memberRemove(key, member) {
+      const slot = this.#slot(key);
+      this.#member(member);
+      const now = this.#time();
+      const removed = this.#check(this.#engine.memberRemove(slot, member, now));
+      this.#latest = now;
+      this.#afterCall();
+      return removed === 1;
+    }
+
+    // --- iteration, size, stats ------------------------------------------------------------
+
+    /** Keys of the live entries, in insertion order. No counter or eviction effects. */
+    *keys() {
+      for (const [key] of this.entries()) yield key;
+    }
+
+    /** Values of the live entries (lists as arrays of their items; member sets as arrays of their live members). */
+    *values() {
+      for (const [, value] of this.entries()) yield value;
+    }
+
+    /** `[key, value]` of the live entries, in insertion order. */
+    *entries() {
+      this.#alive();
+      for (const [key, slot] of [...this.#slots]) {
+        if (this.#slots.get(key) !== slot || !this.#isLive(slot)) continue;
+        const value = this.#values[slot];
+        if (value instanceof Collection) {
+          yield [key, value.kind === C.KIND_LIST ? Object.freeze(value.items.slice()) : this.#liveMembers(slot)];
+        } else {
+          yield [key, value instanceof Uint8Array ? value.slice() : value];
+        }
+      }
+    }
+
+    /** Entries held (expired ones included until reclaimed). */
+    get size() {
+      this.#alive();
+      return this.#engine.size();
+    }
+
+    /** Bytes held: per entry, key + stored value + 48 (see the README). */
+    get bytes() {
+      this.#alive();
+      return this.#engine.bytes();
+    }
+
+    /** The counters since the cache was created. */
+    stats() {
+      this.#alive();
+      const stats = this.#engine.stats(this.#hits, this.#misses);
+      this.#hits = 0;
+      this.#misses = 0;
+      return stats;
+    }
+
+    // --- snapshots -------------------------------------------------------------------------
+
+    /** Every live entry as plain data that survives `structuredClone` (format version 2). */
+    dump() {
+      this.#alive();
+      const now = this.#commitTime();
+      const order = this.#engine.export(now);
+      const entries = [];
+      for (let i = 0; i < order.length; i += 2) {
+        const slot = order[i];
+        const expiresAt = Number.isNaN(order[i + 1]) ? null : order[i + 1];
+        const key = this.#keys[slot];
+        const value = this.#values[slot];
+        if (!(value instanceof Collection)) {
+          entries.push({ key, value: encodeStored(value), expiresAt });
+        } else if (value.kind === C.KIND_LIST) {
+          entries.push({ key, list: value.items.map(encodeStored), expiresAt });
+        } else {
+          const flat = this.#engine.memberDeadlines(slot, now);
+          const members = [];
+          for (let j = 0; j < flat.length; j += 2) members.push({ member: flat[j], expiresAt: flat[j + 1] });
+          if (members.length > 0) entries.push({ key, members, expiresAt });
+        }
+      }
+      return { version: SNAPSHOT_VERSION, entries };
+    }
+
+    /**
+     * Restores a snapshot (format 1 or 2, here or from a server) into this cache, keeping its
+     * limits. The whole snapshot is checked first: if anything is wrong, nothing changes.
+     *
+     * @param {unknown} snapshot
+     */
+    load(snapshot) {
+      this.#alive();
+      const entries = this.#parseSnapshot(snapshot);
+      const now = this.#time();
+      let imported = 0;
+      let expired = 0;
+      for (const entry of entries) {
+        const old = this.#slots.get(entry.key) ?? -1;
+        const print = fingerprint(entry.key, this.#seed);
+        const deadline = entry.expiresAt ?? NaN;
+        let slot;
+        if (entry.kind === C.KIND_BYTES) {
+          slot = this.#engine.write(old, print, entry.keyLen, entry.length, C.TTL_AT, deadline, now, false);
+        } else if (entry.kind === C.KIND_LIST) {
+          slot = this.#engine.restoreList(old, print, entry.keyLen, entry.lengths, deadline, now);
+        } else {
+          slot = this.#engine.restoreMembers(old, print, entry.keyLen, entry.names, entry.deadlines, deadline, now);
+        }
+        this.#check(slot);
+        this.#afterCall();
+        if (slot === C.EXPIRED) {
+          expired++;
+          continue;
+        }
+        imported++;
+        this.#file(entry.key, slot, entry.kept);
+      }
+      this.#latest = Math.max(this.#latest, now);
+      return { imported, expired };
+    }
+
+    // --- lifetime --------------------------------------------------------------------------
+
+    /** Releases the WebAssembly memory now; any later call throws (code `freed`). */
+    free() {
+      if (this.#freed) return;
+      this.#freed = true;
+      this.#engine.free();
+      this.#engine = undefined;
+      this.#slots.clear();
+      this.#keys = [];
+      this.#values = [];
+    }
+
+    /** `using cache = new Cache()` frees it at the end of the scope. */
+    [Symbol.dispose]() {
+      this.free();
+    }
+
+    // --- internals -------------------------------------------------------------------------
+
+    /** Throws `freed` after `free()`. */
+    #alive() {
+      if (this.#freed) {
+        throw failure(Error, CODE.FREED, 'the cache was freed: create a new one');
+      }
+    }
+
+    /** The kept value in `slot` as a read returns it. */
+    #read(slot) {
+      const value = this.#values[slot];
+      if (typeof value === 'object' && value !== null) {
+        if (value instanceof Uint8Array) return value.slice();
+        if (value instanceof Collection) throw this.#engine.wrongType(C.KIND_BYTES, value.kind);
+      }
+      return value;
+    }
+
+    /** A counted read the deadline code could not decide. */
+    #lookup(key, slot, now) {
+      const value = this.#values[slot];
+      if (value instanceof Collection) {
+        this.#latest = now;
+        throw this.#engine.wrongType(C.KIND_BYTES, value.kind);
+      }
+      const live = this.#engine.lookup(slot, now);
+      this.#latest = now;
+      this.#afterCall();
+      if (live !== 1) return undefined;
+      return this.#read(slot);
+    }
+
+    /** Whether `slot` is live now, from its code when that can tell. Records the time. */
+    #isLive(slot) {
+      const code = this.#codes[slot];
+      if (code === C.DEADLINE_NEVER) return true;
+      if (code === undefined) this.#refresh();
+      const now = this.#time();
+      this.#latest = now;
+      const since = now - this.#epoch;
+      const current = this.#codes[slot];
+      if (current < C.DEADLINE_FAR && since < C.EPOCH_SPAN_MS) return current > since;
+      return this.#engine.live(slot, now);
+    }
+
+    #liveMembers(slot) {
+      const flat = this.#engine.memberDeadlines(slot, this.#time());
+      const members = [];
+      for (let i = 0; i < flat.length; i += 2) members.push(flat[i]);
+      return members;
+    }
+
+    /** The time for this call: the clock, never earlier than the latest time seen. */
+    #time() {
+      let now;
+      if (this.#systemClock) {
+        now = Date.now();
+      } else {
+        now = this.#clock();
+        if (typeof now !== 'number' || !(now >= 0 && now <= MAX_SAFE)) {
+          throw failure(
+            typeof now === 'number' ? RangeError : TypeError,
+            CODE.INVALID_CLOCK,
+            `now() must return a finite, non-negative number of milliseconds, got ${typeof now === 'number' ? now : describe(now)}`,
+          );
+        }
+        now = Math.floor(now);
+      }
+      return now > this.#latest ? now : this.#latest;
+    }
+
+    /** [`#time`] for calls that cannot be refused once they start. */
+    #commitTime() {
+      const now = this.#time();
+      this.#latest = now;
+      return now;
+    }
+
+    /** The slot of `key` (checked), or -1 if it is not held. Throws after `free()`. */
+    #slot(key) {
+      this.#alive();
+      const slot = this.#slots.get(key);
+      if (slot !== undefined) return slot;
+      this.#checkKey(key, 'key');
+      return -1;
+    }
+
+    /** The UTF-8 length of a key, refusing non-strings and lone surrogates. */
+    #keyLength(key, arg) {
+      if (typeof key !== 'string') {
+        this.#alive();
+        throw failure(TypeError, CODE.INVALID_TYPE, `${arg} must be a string, got ${describe(key)}`);
+      }
+      const length = utf8Length(key);
+      if (length < 0) {
+        throw failure(
+          RangeError,
+          CODE.INVALID_KEY,
+          `${arg} must be well-formed UTF-16 (it has a lone surrogate, which UTF-8 cannot hold)`,
+        );
+      }
+      return length;
+    }
+
+    /** Checks a key that is not held: type, surrogates and the limits. */
+    #checkKey(key, arg) {
+      this.#alive();
+      this.#check(this.#engine.checkKey(this.#keyLength(key, arg)));
+    }
+
+    #checkKeys(keys) {
+      this.#alive();
+      const list = collect(keys, 'keys', 'an iterable of strings', CODE);
+      list.forEach((key, i) => this.#checkKey(key, `keys[${i}]`));
+      return list;
+    }
+
+    #member(member) {
+      if (typeof member !== 'string') {
+        throw failure(TypeError, CODE.INVALID_TYPE, `member must be a string, got ${describe(member)}`);
+      }
+    }
+
+    #number(value, arg) {
+      if (typeof value !== 'number') {
+        throw failure(TypeError, CODE.INVALID_TYPE, `${arg} must be a number, got ${describe(value)}`);
+      }
+    }
+
+    /** Refuses option names a call does not know (a typo must not silently mean a default). */
+    #optionNames(options, known) {
+      for (const name of Object.keys(options)) {
+        if (!known.includes(name)) {
+          throw failure(TypeError, CODE.INVALID_TYPE, `options.${name} is not an option (expected ${known.join(', ')})`);
+        }
+      }
+    }
+
+    /** The TTL mode and value of a write's options. */
+    #ttlMode(options) {
+      if (options === undefined || options === null) return C.TTL_DEFAULT;
+      if (typeof options !== 'object') {
+        throw failure(TypeError, CODE.INVALID_TYPE, `options must be an object, got ${describe(options)}`);
+      }
+      this.#optionNames(options, WRITE_OPTIONS);
+      const ttl = options.ttl;
+      if (ttl === undefined) return C.TTL_DEFAULT;
+      if (ttl === null) return C.TTL_NONE;
+      if (typeof ttl !== 'number') {
+        throw failure(TypeError, CODE.INVALID_TYPE, `options.ttl must be a number of milliseconds or null, got ${describe(ttl)}`);
+      }
+      return C.TTL_GIVEN;
+    }
+
+    #write(key, value, options, onlyIfAbsent, arg) {
+      this.#alive();
+      const keyLen = this.#keyLength(key, 'key');
+      const kept = storable(value, arg, CODE);
+      return this.#writeKept(key, kept, options, onlyIfAbsent, keyLen, measured.length);
+    }
+
+    #writeKept(key, kept, options, onlyIfAbsent, keyLen, length) {
+      const mode = this.#ttlMode(options);
+      const ttl = mode === C.TTL_GIVEN ? options.ttl : 0;
+      const old = this.#slots.get(key) ?? -1;
+      const now = this.#time();
+      const slot = this.#engine.write(old, fingerprint(key, this.#seed), keyLen, length, mode, ttl, now, onlyIfAbsent);
+      if (slot < 0) {
+        if (slot === C.PRESENT) {
+          this.#latest = now;
+          this.#afterCall();
+          return false;
+        }
+        throw this.#engine.failure();
+      }
+      this.#latest = now;
+      this.#afterCall();
+      this.#file(key, slot, kept);
+      return true;
+    }
+
+    #step(key, by, sign, arg) {
+      this.#alive();
+      const keyLen = this.#keyLength(key, 'key');
+      if (by === undefined) by = 1;
+      if (typeof by !== 'number') {
+        throw failure(TypeError, CODE.INVALID_TYPE, `${arg} must be a number, got ${describe(by)}`);
+      }
+      const old = this.#slots.get(key) ?? -1;
+      const value = old < 0 ? undefined : this.#values[old];
+      const current = old < 0 ? undefined : typeof value === 'string' ? value : null;
+      const now = this.#time();
+      // A Collection is refused by the engine (wrong_type) before `current` matters.
+      const text = this.#engine.incr(old, fingerprint(key, this.#seed), keyLen, current, sign * by, now);
+      this.#latest = now;
+      this.#afterCall();
+      this.#file(key, this.#header[C.H_OUT_A], text);
+      return Number(text);
+    }
+
+    /** Files a kept value under the slot the engine gave `key`. */
+    #file(key, slot, kept) {
+      this.#slots.set(key, slot);
+      this.#keys[slot] = key;
+      this.#values[slot] = kept;
+    }
+
+    /** A status from the engine: passed on, or the recorded error thrown. */
+    #check(status) {
+      if (status === C.FAILED) throw this.#engine.failure();
+      return status;
+    }
+
+    /** After every engine call: follows moved memory and drops the slots the engine removed. */
+    #afterCall() {
+      let header = this.#header;
+      if (header.length === 0 || header[C.H_LAYOUT] !== this.#layout) {
+        this.#refresh();
+        header = this.#header;
+      }
+      this.#epoch = header[C.H_EPOCH];
+      const count = header[C.H_FORGOTTEN_LEN];
+      if (count === 0) return;
+      const forgotten = new Uint32Array(this.#memory.buffer, header[C.H_FORGOTTEN], count);
+      for (let i = 0; i < count; i++) {
+        const slot = forgotten[i];
+        const key = this.#keys[slot];
+        if (key !== undefined && this.#slots.get(key) === slot) this.#slots.delete(key);
+        this.#keys[slot] = undefined;
+        this.#values[slot] = undefined;
+      }
+    }
+
+    /** (Re)builds the views over the engine's header and per-slot arrays. */
+    #refresh() {
+      const buffer = this.#memory.buffer;
+      const header = new Float64Array(buffer, this.#engine.header(), C.HEADER_LEN);
+      this.#header = header;
+      this.#layout = header[C.H_LAYOUT];
+      this.#epoch = header[C.H_EPOCH];
+      const slots = header[C.H_SLOTS];
+      this.#codes = new Uint32Array(buffer, header[C.H_CODES], slots);
+      this.#access = new Uint8Array(buffer, header[C.H_ACCESS], slots);
+    }
+
+    /** A snapshot's entries, checked and decoded; throws (changing nothing) on any fault. */
+    #parseSnapshot(snapshot) {
+      const bad = (message) => failure(TypeError, CODE.INVALID_SNAPSHOT, message);
+      if (snapshot === null || typeof snapshot !== 'object') {
+        throw bad(`snapshot must be an object made by dump(), got ${describe(snapshot)}`);
+      }
+      const version = snapshot.version;
+      if (version !== 1 && version !== 2) {
+        if (typeof version !== 'number' || !Number.isInteger(version) || version < 0) {
+          throw bad(`snapshot.version must be a whole number, got ${describe(version)}`);
+        }
+        throw failure(RangeError, CODE.UNSUPPORTED_SNAPSHOT, `snapshot: unsupported snapshot version ${version}`);
+      }
+      const entries = snapshot.entries;
+      if (!Array.isArray(entries)) throw bad(`snapshot.entries must be an array, got ${describe(entries)}`);
+      const parsed = [];
+      for (let i = 0; i < entries.length; i++) {
+        const at = `snapshot.entries[${i}]`;
+        if (!(i in entries)) throw bad(`${at} is missing (the array has a hole)`);
+        const entry = entries[i];
+        if (entry === null || typeof entry !== 'object') throw bad(`${at} must be an object, got ${describe(entry)}`);
+        const { key, expiresAt } = entry;
+        if (typeof key !== 'string') throw bad(`${at}.key must be a string, got ${describe(key)}`);
+        const keyLen = utf8Length(key);
+        if (keyLen < 0) throw bad(`${at}.key has a lone surrogate`);
+        if (expiresAt !== null && expiresAt !== undefined && !(Number.isInteger(expiresAt) && expiresAt >= 0 && expiresAt <= MAX_SAFE)) {
+          throw bad(`${at}.expiresAt must be null or a whole, non-negative number of milliseconds, got ${describe(expiresAt)}`);
+        }
+        const shapes = ['value', 'list', 'members'].filter((name) => entry[name] !== undefined);
+        if (shapes.length !== 1 || (version === 1 && shapes[0] !== 'value')) {
+          throw bad(`${at} must have exactly one of value, list (format 2) or members (format 2)`);
+        }
+        const base = { key, keyLen, expiresAt: expiresAt ?? null };
+        if (shapes[0] === 'value') {
+          const kept = decodeStored(snapshotBytes(entry.value, `${at}.value`, CODE), CODE);
+          this.#check(this.#engine.checkBytes(keyLen, measured.length));
+          parsed.push({ ...base, kind: C.KIND_BYTES, kept, length: measured.length });
+        } else if (shapes[0] === 'list') {
+          if (!Array.isArray(entry.list)) throw bad(`${at}.list must be an array, got ${describe(entry.list)}`);
+          const items = [];
+          const lengths = new Float64Array(entry.list.length);
+          for (let j = 0; j < entry.list.length; j++) {
+            if (!(j in entry.list)) throw bad(`${at}.list[${j}] is missing (the array has a hole)`);
+            items.push(decodeStored(snapshotBytes(entry.list[j], `${at}.list[${j}]`, CODE), CODE));
+            lengths[j] = measured.length;
+          }
+          this.#check(this.#engine.checkList(keyLen, lengths));
+          parsed.push({ ...base, kind: C.KIND_LIST, kept: new Collection(C.KIND_LIST, items), lengths });
+        } else {
+          if (!Array.isArray(entry.members)) throw bad(`${at}.members must be an array, got ${describe(entry.members)}`);
+          const names = [];
+          const deadlines = new Float64Array(entry.members.length);
+          for (let j = 0; j < entry.members.length; j++) {
+            const member = entry.members[j];
+            if (member === null || typeof member !== 'object' || typeof member.member !== 'string') {
+              throw bad(`${at}.members[${j}] must be { member, expiresAt }`);
+            }
+            if (!(Number.isInteger(member.expiresAt) && member.expiresAt >= 0 && member.expiresAt <= MAX_SAFE)) {
+              throw bad(`${at}.members[${j}].expiresAt must be a whole, non-negative number of milliseconds`);
+            }
+            names.push(member.member);
+            deadlines[j] = member.expiresAt;
+          }
+          this.#check(this.#engine.checkMembers(keyLen, names));
+          parsed.push({ ...base, kind: C.KIND_MEMBERS, kept: new Collection(C.KIND_MEMBERS, null), names, deadlines });
+        }
+      }
+      return parsed;
+    }
+  }
+
+  return Cache;
+}
+
+const WRITE_OPTIONS = ['ttl'];
+const LIST_OPTIONS = ['cap', 'ttl'];
+const MEMBER_OPTIONS = ['ttl'];

@@ -1,0 +1,1225 @@
+//! `Engine`: the core's policy for the JavaScript `Cache`, which keeps the keys and values.
+//!
+//! JavaScript holds a `Map` from key to slot number and the values by slot. The engine holds
+//! [`Policy`] (S3-FIFO queues and ghosts, the expiry heap, weights, limits, counters), each
+//! slot's weight and key fingerprint, the item lengths of lists and the member sets. Calls take
+//! and return numbers; nothing is copied across the boundary on the way in except member
+//! names. A read that hits needs no call at all: JavaScript reads the slot's deadline code and
+//! raises its access count through typed arrays over this module's memory (see [`Header`]).
+//!
+//! Every mutating call starts by clearing the list of *forgotten* slots; the policy adds the
+//! slots it evicts or reclaims to it, and JavaScript drops their keys and values after the call.
+//! A refused call returns [`FAILED`] (or throws, for the calls that return values) and changes
+//! nothing; [`Engine::failure`] then gives the error to throw.
+
+use std::collections::HashMap;
+
+use chatcache_core::policy::{Host, Now, Policy, Removal, Slot};
+use chatcache_core::{
+    CappedList, EntryWeight, Error, Kind, Limits, ListCap, MemberSet, Stats, Timestamp, Ttl,
+    range_bounds,
+};
+use js_sys::{Array, JsString, Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+use crate::convert;
+use crate::error::{Failure, INVALID_NUMBER, INVALID_TYPE};
+use crate::options::Options;
+
+/// What a call that fails returns.
+pub const FAILED: i32 = -1;
+/// What `write` returns when `only_if_absent` found a live entry.
+pub const PRESENT: i32 = -2;
+/// What a call given an absolute deadline that has passed returns (nothing was stored).
+pub const EXPIRED: i32 = -3;
+
+/// `ttl_mode` of a write: the cache's default TTL.
+pub const TTL_DEFAULT: u32 = 0;
+/// `ttl_mode`: no expiry.
+pub const TTL_NONE: u32 = 1;
+/// `ttl_mode`: `ttl` ms from now.
+pub const TTL_GIVEN: u32 = 2;
+/// `ttl_mode`: keep the existing expiry (a new entry never expires).
+pub const TTL_KEEP: u32 = 3;
+/// `ttl_mode`: `ttl` is an absolute deadline in ms (for `load`).
+pub const TTL_AT: u32 = 4;
+
+/// Kinds as numbers, as JavaScript names them.
+pub const KIND_BYTES: u32 = 0;
+/// See [`KIND_BYTES`].
+pub const KIND_LIST: u32 = 1;
+/// See [`KIND_BYTES`].
+pub const KIND_MEMBERS: u32 = 2;
+
+/// Positions in the header: numbers JavaScript reads after a call (as `Float64Array`).
+///
+/// * `EPOCH`: the epoch deadline codes count from (see `chatcache_core::policy`).
+/// * `LAYOUT`: bumped whenever the code or access-count arrays move; JavaScript then re-reads
+///   `CODES`, `ACCESS` and `SLOTS` (their addresses and length) and rebuilds its views.
+/// * `FORGOTTEN` and `FORGOTTEN_LEN`: where the last call's forgotten slots are (`u32`s).
+/// * `OUT_A`, `OUT_B`: extra results of the last call (see each method).
+#[derive(Clone, Copy)]
+#[repr(usize)]
+pub enum Header {
+    /// See the type docs.
+    Epoch,
+    /// See the type docs.
+    Layout,
+    /// Address of the deadline codes (`u32` per slot).
+    Codes,
+    /// Address of the access counts (`u8` per slot).
+    Access,
+    /// Number of slots the views cover.
+    Slots,
+    /// Address of the forgotten slots.
+    Forgotten,
+    /// Number of forgotten slots.
+    ForgottenLen,
+    /// First extra result.
+    OutA,
+    /// Second extra result.
+    OutB,
+}
+
+/// The number of header cells.
+const HEADER_LEN: usize = Header::OutB as usize + 1;
+
+/// The constants JavaScript needs, exported once so that no number is written on both sides.
+#[wasm_bindgen(js_name = constants)]
+pub fn constants() -> Result<Object, JsValue> {
+    let object = Object::new();
+    let entries: [(&str, f64); 22] = [
+        ("FAILED", f64::from(FAILED)),
+        ("PRESENT", f64::from(PRESENT)),
+        ("EXPIRED", f64::from(EXPIRED)),
+        ("TTL_DEFAULT", f64::from(TTL_DEFAULT)),
+        ("TTL_NONE", f64::from(TTL_NONE)),
+        ("TTL_GIVEN", f64::from(TTL_GIVEN)),
+        ("TTL_KEEP", f64::from(TTL_KEEP)),
+        ("TTL_AT", f64::from(TTL_AT)),
+        ("KIND_BYTES", f64::from(KIND_BYTES)),
+        ("KIND_LIST", f64::from(KIND_LIST)),
+        ("KIND_MEMBERS", f64::from(KIND_MEMBERS)),
+        ("H_EPOCH", Header::Epoch as usize as f64),
+        ("H_LAYOUT", Header::Layout as usize as f64),
+        ("H_CODES", Header::Codes as usize as f64),
+        ("H_ACCESS", Header::Access as usize as f64),
+        ("H_SLOTS", Header::Slots as usize as f64),
+        ("H_FORGOTTEN", Header::Forgotten as usize as f64),
+        ("H_FORGOTTEN_LEN", Header::ForgottenLen as usize as f64),
+        ("H_OUT_A", Header::OutA as usize as f64),
+        ("H_OUT_B", Header::OutB as usize as f64),
+        (
+            "DEADLINE_FAR",
+            f64::from(chatcache_core::policy::DEADLINE_FAR),
+        ),
+        (
+            "EPOCH_SPAN_MS",
+            chatcache_core::policy::EPOCH_SPAN_MS as f64,
+        ),
+    ];
+    for (name, value) in entries {
+        Reflect::set(&object, &name.into(), &value.into())?;
+    }
+    for (name, value) in [
+        (
+            "DEADLINE_NEVER",
+            f64::from(chatcache_core::policy::DEADLINE_NEVER),
+        ),
+        (
+            "MAX_ACCESS_COUNT",
+            f64::from(chatcache_core::policy::MAX_ACCESS_COUNT),
+        ),
+        ("HEADER_LEN", HEADER_LEN as f64),
+    ] {
+        Reflect::set(&object, &name.into(), &value.into())?;
+    }
+    Ok(object)
+}
+
+/// The module's memory, for JavaScript's views of the header and the per-slot arrays.
+#[wasm_bindgen(js_name = wasmMemory)]
+pub fn wasm_memory() -> JsValue {
+    wasm_bindgen::memory()
+}
+
+/// The engine's side of each slot, which the policy asks about.
+#[derive(Default)]
+struct Slots {
+    weights: Vec<u32>,
+    fingerprints: Vec<u32>,
+    /// Item lengths of the lists (JavaScript holds the items), by slot.
+    lists: HashMap<u32, CappedList<u32>>,
+    members: HashMap<u32, MemberSet>,
+    /// Slots the policy removed during the current call.
+    forgotten: Vec<u32>,
+}
+
+impl Host for Slots {
+    fn weight(&self, slot: Slot) -> u64 {
+        u64::from(self.weights[slot.index()])
+    }
+
+    fn fingerprint(&self, slot: Slot) -> u64 {
+        u64::from(self.fingerprints[slot.index()])
+    }
+
+    fn forget(&mut self, slot: Slot, _cause: Removal) {
+        self.drop_payload(slot);
+        self.forgotten.push(slot.as_u32());
+    }
+}
+
+impl Slots {
+    /// Files a new slot's weight and fingerprint.
+    fn file(&mut self, slot: Slot, weight: EntryWeight, fingerprint: u32) {
+        let i = slot.index();
+        if i >= self.weights.len() {
+            self.weights.resize(i + 1, 0);
+            self.fingerprints.resize(i + 1, 0);
+        }
+        self.weights[i] = weight32(weight);
+        self.fingerprints[i] = fingerprint;
+    }
+
+    fn drop_payload(&mut self, slot: Slot) {
+        self.lists.remove(&slot.as_u32());
+        self.members.remove(&slot.as_u32());
+    }
+}
+
+/// Entry weights fit in 32 bits: `Limits` caps `max_entry_bytes` at `u32::MAX`.
+fn weight32(weight: EntryWeight) -> u32 {
+    u32::try_from(weight.get()).unwrap_or(u32::MAX)
+}
+
+/// The cache engine behind the JavaScript `Cache` class. Not for direct use: the class owns
+/// one and keeps its keys and values.
+#[wasm_bindgen]
+pub struct Engine {
+    policy: Policy,
+    slots: Slots,
+    default_ttl: Option<Ttl>,
+    header: Box<[f64; HEADER_LEN]>,
+    /// Addresses of the per-slot arrays as last published, to notice when they move.
+    published: (usize, usize, usize),
+    failure: Option<Failure>,
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// An engine with the limits and default TTL of a `Cache` options object (checked; unknown
+    /// names refused).
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<Engine, JsValue> {
+        crate::panic::install_hook();
+        let options = Options::parse(&options)?;
+        let mut engine = Engine {
+            policy: Policy::new(options.limits),
+            slots: Slots::default(),
+            default_ttl: options.default_ttl,
+            header: Box::new([0.0; HEADER_LEN]),
+            published: (0, 0, usize::MAX),
+            failure: None,
+        };
+        engine.publish();
+        Ok(engine)
+    }
+
+    /// The address of the header (see [`Header`]).
+    pub fn header(&self) -> u32 {
+        address(self.header.as_ptr() as usize)
+    }
+
+    /// `maxKeyBytes`.
+    #[wasm_bindgen(getter, js_name = maxKeyBytes)]
+    pub fn max_key_bytes(&self) -> u32 {
+        u32::try_from(self.policy.limits().max_key_bytes()).unwrap_or(u32::MAX)
+    }
+
+    /// The error of the last call that returned [`FAILED`], as a `TypeError`/`RangeError`
+    /// with a `code` (a generic one if there was none).
+    pub fn failure(&mut self) -> JsValue {
+        self.failure
+            .take()
+            .unwrap_or_else(|| Failure::type_error(INVALID_TYPE, "no failure recorded"))
+            .into()
+    }
+
+    /// A `wrong_type` error for an operation on `expected` that found `found`, naming `arg`.
+    #[wasm_bindgen(js_name = wrongType)]
+    pub fn wrong_type(&self, expected: u32, found: u32) -> JsValue {
+        let error = Error::WrongType {
+            expected: kind_of(expected),
+            found: Some(kind_of(found)),
+        };
+        Failure::core("key", &error).into()
+    }
+
+    /// Checks a key's UTF-8 length against the limits: 0, or [`FAILED`] (for batch calls,
+    /// which check every key before doing anything).
+    #[wasm_bindgen(js_name = checkKey)]
+    pub fn check_key(&mut self, key_len: u32) -> i32 {
+        let result = self.check_key_len(key_len).map(|()| 0);
+        self.finish_pure(result)
+    }
+
+    /// The kind of the held `slot`.
+    pub fn kind(&self, slot: u32) -> u32 {
+        match self.held(slot) {
+            Some(slot) => u32::from(self.policy.tag(slot)),
+            None => KIND_BYTES,
+        }
+    }
+
+    /// Whether the held `slot` is live at `now` (recorded as seen). No counter or policy
+    /// effects: for `has`, `peek` and iteration when a deadline code alone cannot tell.
+    pub fn live(&self, slot: u32, now: f64) -> bool {
+        let Some(slot) = self.held(slot) else {
+            return false;
+        };
+        let now = self.policy.observe(timestamp(now));
+        self.policy.is_live(slot, now)
+    }
+
+    /// A lookup of the held `slot` (or -1 for a key JavaScript does not hold) at `now` that
+    /// counts: 1 if it is live (a hit; the entry is marked as used), 0 if not (a miss; an
+    /// expired entry is reclaimed and forgotten).
+    pub fn lookup(&mut self, slot: i32, now: f64) -> i32 {
+        let now = self.begin(now);
+        let live = match self.found(slot, now) {
+            Found::Live(slot) => {
+                self.policy.record_hit(slot);
+                1
+            }
+            Found::Absent => {
+                self.policy.record_miss();
+                0
+            }
+        };
+        self.publish();
+        live
+    }
+
+    /// Stores a byte value (its key is `key_len` bytes of UTF-8, its stored form `value_len`
+    /// bytes) in `slot` (-1: the key is not held), with the expiry `ttl_mode`/`ttl`. Returns
+    /// the slot now holding it, [`PRESENT`] if `only_if_absent` and a live entry is there, or
+    /// [`FAILED`].
+    #[allow(clippy::too_many_arguments)] // numbers in, numbers out: the boundary's shape
+    pub fn write(
+        &mut self,
+        slot: i32,
+        fingerprint: u32,
+        key_len: u32,
+        value_len: f64,
+        ttl_mode: u32,
+        ttl: f64,
+        now: f64,
+        only_if_absent: bool,
+    ) -> i32 {
+        let result = (|| {
+            let expiry = self.expiry(ttl_mode, ttl, "options.ttl")?;
+            let weight = self.bytes_weight(key_len, value_len)?;
+            let now = self.begin(now);
+            let found = self.found(slot, now);
+            if only_if_absent && let Found::Live(_) = found {
+                return Ok(PRESENT);
+            }
+            let Ok(deadline) = self.deadline(expiry, found, now) else {
+                return Ok(EXPIRED);
+            };
+            let slot = self.store(found, fingerprint, weight, deadline, KIND_BYTES, now);
+            Ok(slot_number(slot))
+        })();
+        self.finish(result)
+    }
+
+    /// Adds `by` (a safe integer) to the decimal integer `current` (`undefined`: the key is
+    /// missing or expired; `null`: the value is not a string) under `slot` and stores the result
+    /// as the value, keeping any expiry; Redis `INCRBY` semantics. Returns the result as a decimal
+    /// string; the slot holding it is in `OUT_A`.
+    pub fn incr(
+        &mut self,
+        slot: i32,
+        fingerprint: u32,
+        key_len: u32,
+        current: JsValue,
+        by: f64,
+        now: f64,
+    ) -> Result<JsString, JsValue> {
+        let by = convert::step("by", by)?;
+        self.check_key_len(key_len)?;
+        let at = self.policy.preview(timestamp(now));
+        let found = self.found_preview(slot, at);
+        if let Found::Live(held) = found {
+            self.expect(held, Kind::Bytes)?;
+        }
+        let current = match (found, current.as_string()) {
+            (Found::Absent, _) => 0,
+            (Found::Live(_), Some(text)) => chatcache_core::parse_integer(text.as_bytes())
+                .ok_or_else(|| Failure::core("key", &Error::NotAnInteger))?,
+            (Found::Live(_), None) => return Err(Failure::core("key", &Error::NotAnInteger).into()),
+        };
+        let result = current
+            .checked_add(by)
+            .ok_or_else(|| Failure::core("by", &Error::Overflow))?;
+        let text = result.to_string();
+        let weight = self.bytes_weight(key_len, text.len() as f64)?;
+        let now = self.begin(now);
+        let found = self.found(slot, now);
+        let deadline = match found {
+            Found::Live(held) => self.policy.deadline(held),
+            Found::Absent => None,
+        };
+        let slot = self.store(found, fingerprint, weight, deadline, KIND_BYTES, now);
+        self.header[Header::OutA as usize] = f64::from(slot_number(slot));
+        self.publish();
+        Ok(JsString::from(text))
+    }
+
+    /// Removes the entry in `slot` (any kind); 1 if it was live, 0 if not.
+    pub fn remove(&mut self, slot: i32, now: f64) -> i32 {
+        let now = self.begin(now);
+        let result = match self.found(slot, now) {
+            Found::Live(held) => {
+                self.policy.remove(&self.slots, held, Removal::Deleted);
+                self.slots.drop_payload(held);
+                self.slots.forgotten.push(held.as_u32());
+                1
+            }
+            Found::Absent => 0,
+        };
+        self.publish();
+        result
+    }
+
+    /// Replaces the expiry of the live entry in `slot` (`ttl_mode` [`TTL_NONE`] or
+    /// [`TTL_GIVEN`]); 1 if there was one, 0 if not, or [`FAILED`].
+    pub fn touch(&mut self, slot: i32, ttl_mode: u32, ttl: f64, now: f64) -> i32 {
+        let result = (|| {
+            let expiry = self.expiry(ttl_mode, ttl, "ttl")?;
+            let now = self.begin(now);
+            Ok(match self.found(slot, now) {
+                Found::Live(held) => {
+                    let Ok(deadline) = self.deadline(expiry, Found::Live(held), now) else {
+                        return Ok(0);
+                    };
+                    self.policy.set_deadline(held, deadline);
+                    1
+                }
+                Found::Absent => 0,
+            })
+        })();
+        self.finish(result)
+    }
+
+    /// The remaining time to live of `slot` in ms (at least 1), `Infinity` for no expiry, or -1
+    /// if it holds no live entry. No counter or policy effects.
+    pub fn remaining(&self, slot: i32, now: f64) -> f64 {
+        let now = self.policy.observe(timestamp(now));
+        match self.found_preview(slot, now) {
+            Found::Live(held) => match self.policy.deadline(held) {
+                None => f64::INFINITY,
+                Some(deadline) => {
+                    let left = deadline.millis_since(now.timestamp()).min(Ttl::MAX_MILLIS);
+                    convert::number(left.max(1))
+                }
+            },
+            Found::Absent => -1.0,
+        }
+    }
+
+    /// Appends an item whose stored form is `item_len` bytes to the list in `slot` (-1: none)
+    /// under a key of `key_len` bytes, keeping the newest `cap` items; `ttl_mode` [`TTL_KEEP`]
+    /// keeps the expiry. Returns the slot (or [`FAILED`]); `OUT_A` is the new length and `OUT_B`
+    /// how many of the oldest items JavaScript must drop.
+    #[allow(clippy::too_many_arguments)] // numbers in, numbers out: the boundary's shape
+    #[wasm_bindgen(js_name = listPush)]
+    pub fn list_push(
+        &mut self,
+        slot: i32,
+        fingerprint: u32,
+        key_len: u32,
+        item_len: f64,
+        cap: f64,
+        ttl_mode: u32,
+        ttl: f64,
+        now: f64,
+    ) -> i32 {
+        let result = (|| {
+            let expiry = self.expiry(ttl_mode, ttl, "options.ttl")?;
+            self.check_key_len(key_len)?;
+            let cap = list_cap(cap)?;
+            let at = self.policy.preview(timestamp(now));
+            let found = self.found_preview(slot, at);
+            let limits = *self.policy.limits();
+            let item = length(item_len);
+            let plan = match found {
+                Found::Live(held) => {
+                    self.expect(held, Kind::List)?;
+                    self.list(held)
+                        .plan_push(key_len as usize, item, cap, &limits)
+                }
+                Found::Absent => {
+                    CappedList::<u32>::new().plan_push(key_len as usize, item, cap, &limits)
+                }
+            }
+            .map_err(|error| Failure::core("value", &error))?;
+            let now = self.begin(now);
+            let found = self.found(slot, now);
+            let item = u32::try_from(item).unwrap_or(u32::MAX);
+            let held = match found {
+                Found::Live(held) => {
+                    self.policy.reweigh(&mut self.slots, held, plan.weight, now);
+                    self.slots.weights[held.index()] = weight32(plan.weight);
+                    self.list_mut(held).push(item, plan).for_each(drop);
+                    if let Expiry::After(ttl) = expiry {
+                        self.policy.set_deadline(held, Some(now.after(ttl)));
+                    }
+                    self.policy.record_write(held);
+                    held
+                }
+                Found::Absent => {
+                    let deadline = match expiry {
+                        Expiry::After(ttl) => Some(now.after(ttl)),
+                        _ => None,
+                    };
+                    let held = self.insert(fingerprint, plan.weight, deadline, KIND_LIST, now);
+                    let mut list = CappedList::new();
+                    list.push(item, plan).for_each(drop);
+                    self.slots.lists.insert(held.as_u32(), list);
+                    held
+                }
+            };
+            self.header[Header::OutA as usize] = plan.len as f64;
+            self.header[Header::OutB as usize] = plan.dropped as f64;
+            Ok(slot_number(held))
+        })();
+        self.finish(result)
+    }
+
+    /// A counted read of the list in `slot` from `start` to `stop` (Redis `LRANGE` indices,
+    /// whole numbers): 1 with the first position in `OUT_A` and the count in `OUT_B`, 0 for no
+    /// list (a miss), or [`FAILED`].
+    #[wasm_bindgen(js_name = listRange)]
+    pub fn list_range(&mut self, slot: i32, start: f64, stop: f64, now: f64) -> i32 {
+        let result = (|| {
+            let start = index("start", start)?;
+            let stop = index("stop", stop)?;
+            self.check_kind_at(slot, now, Kind::List)?;
+            let now = self.begin(now);
+            Ok(match self.found(slot, now) {
+                Found::Live(held) => {
+                    self.policy.record_hit(held);
+                    let range = range_bounds(self.list(held).len(), start, stop);
+                    self.header[Header::OutA as usize] = range.start as f64;
+                    self.header[Header::OutB as usize] = range.len() as f64;
+                    1
+                }
+                Found::Absent => {
+                    self.policy.record_miss();
+                    0
+                }
+            })
+        })();
+        self.finish(result)
+    }
+
+    /// The number of items of the list in `slot` (0 for none), or [`FAILED`].
+    #[wasm_bindgen(js_name = listLen)]
+    pub fn list_len(&mut self, slot: i32, now: f64) -> f64 {
+        let result = (|| {
+            self.check_kind_at(slot, now, Kind::List)?;
+            let now = self.policy.observe(timestamp(now));
+            Ok(match self.found_preview(slot, now) {
+                Found::Live(held) => self.list(held).len() as i32,
+                Found::Absent => 0,
+            })
+        })();
+        f64::from(self.finish(result))
+    }
+
+    /// Adds or refreshes `member` of the member set in `slot` (-1: none) with its own `ttl`
+    /// (ms). Returns the slot (or [`FAILED`]); `OUT_A` is 1 if the member was not live before.
+    #[allow(clippy::too_many_arguments)] // numbers in, numbers out: the boundary's shape
+    #[wasm_bindgen(js_name = memberAdd)]
+    pub fn member_add(
+        &mut self,
+        slot: i32,
+        fingerprint: u32,
+        key_len: u32,
+        member: &str,
+        ttl: f64,
+        now: f64,
+    ) -> i32 {
+        let result = (|| {
+            let ttl = convert::ttl("options.ttl", ttl)?;
+            self.check_key_len(key_len)?;
+            let limits = *self.policy.limits();
+            MemberSet::check_member(member, &limits)
+                .map_err(|error| Failure::core("member", &error))?;
+            let at = self.policy.preview(timestamp(now));
+            let found = self.found_preview(slot, at);
+            let weight = match found {
+                Found::Live(held) => {
+                    self.expect(held, Kind::Members)?;
+                    self.members(held)
+                        .plan_add(key_len as usize, member, &limits, at)
+                }
+                Found::Absent => MemberSet::new().plan_add(key_len as usize, member, &limits, at),
+            }
+            .map_err(|error| Failure::core("member", &error))?;
+            let now = self.begin(now);
+            let deadline = now.after(ttl);
+            let (held, added) = match self.found(slot, now) {
+                Found::Live(held) => {
+                    self.policy.reweigh(&mut self.slots, held, weight, now);
+                    self.slots.weights[held.index()] = weight32(weight);
+                    let set = self.members_mut(held);
+                    set.prune(now);
+                    let added = set.add(member, deadline, now);
+                    let latest = set.latest_deadline();
+                    self.policy.set_deadline(held, latest);
+                    self.policy.record_write(held);
+                    (held, added)
+                }
+                Found::Absent => {
+                    let held = self.insert(fingerprint, weight, Some(deadline), KIND_MEMBERS, now);
+                    let mut set = MemberSet::new();
+                    set.add(member, deadline, now);
+                    self.slots.members.insert(held.as_u32(), set);
+                    (held, true)
+                }
+            };
+            self.header[Header::OutA as usize] = f64::from(u8::from(added));
+            Ok(slot_number(held))
+        })();
+        self.finish(result)
+    }
+
+    /// The live members of the member set in `slot`, in byte order (a counted read; expired
+    /// members are pruned, and a set left empty is forgotten).
+    #[wasm_bindgen(js_name = membersOf)]
+    pub fn members_of(&mut self, slot: i32, now: f64) -> Result<Array, JsValue> {
+        self.check_kind_at(slot, now, Kind::Members)?;
+        let now = self.begin(now);
+        let names = match self.found(slot, now) {
+            Found::Live(held) if self.prune(held, now, None) => {
+                self.policy.record_hit(held);
+                self.members(held)
+                    .live(now)
+                    .map(JsValue::from_str)
+                    .collect()
+            }
+            _ => {
+                self.policy.record_miss();
+                Array::new()
+            }
+        };
+        self.publish();
+        Ok(names)
+    }
+
+    /// Removes `member` from the member set in `slot`; 1 if it was live, 0 if not, or
+    /// [`FAILED`]. A set left empty is forgotten.
+    #[wasm_bindgen(js_name = memberRemove)]
+    pub fn member_remove(&mut self, slot: i32, member: &str, now: f64) -> i32 {
+        let result = (|| {
+            MemberSet::check_member(member, self.policy.limits())
+                .map_err(|error| Failure::core("member", &error))?;
+            self.check_kind_at(slot, now, Kind::Members)?;
+            let now = self.begin(now);
+            let Found::Live(held) = self.found(slot, now) else {
+                return Ok(0);
+            };
+            let live = self.members(held).live(now).any(|name| name == member);
+            if live {
+                self.prune(held, now, Some(member));
+            }
+            Ok(i32::from(live))
+        })();
+        self.finish(result)
+    }
+
+    /// Removes every entry (JavaScript forgets its own); counters stay.
+    pub fn clear(&mut self) {
+        self.policy.clear();
+        self.slots = Slots::default();
+        self.publish();
+    }
+
+    /// Reclaims every expired entry now; returns how many (they are in the forgotten list).
+    #[wasm_bindgen(js_name = purgeExpired)]
+    pub fn purge_expired(&mut self, now: f64) -> u32 {
+        self.slots.forgotten.clear();
+        let removed = self.policy.purge_expired(&mut self.slots, timestamp(now));
+        self.publish();
+        u32::try_from(removed).unwrap_or(u32::MAX)
+    }
+
+    /// Entries held (expired ones included until reclaimed).
+    pub fn size(&self) -> u32 {
+        u32::try_from(self.policy.len()).unwrap_or(u32::MAX)
+    }
+
+    /// Bytes held.
+    pub fn bytes(&self) -> f64 {
+        convert::number(self.policy.weight())
+    }
+
+    /// The counters as a plain object, after adding the hits and misses JavaScript counted
+    /// itself since the last call.
+    pub fn stats(&mut self, hits: f64, misses: f64) -> Result<Object, JsValue> {
+        // Counts of lookups are whole numbers below 2^53.
+        self.policy.add_lookups(hits as u64, misses as u64);
+        stats_object(&self.policy.stats())
+    }
+
+    /// The live slots, least valuable first, each followed by its absolute deadline (`NaN`: no
+    /// expiry): the order and deadlines of a snapshot.
+    pub fn export(&self, now: f64) -> Vec<f64> {
+        let now = self.policy.observe(timestamp(now));
+        let mut out = Vec::new();
+        for slot in self.policy.oldest_first() {
+            if !self.policy.is_live(slot, now) {
+                continue;
+            }
+            out.push(f64::from(slot.as_u32()));
+            out.push(
+                self.policy
+                    .deadline(slot)
+                    .map_or(f64::NAN, |at| convert::number(at.as_millis())),
+            );
+        }
+        out
+    }
+
+    /// The live members of the member set in `slot` with their deadlines, `[member, ms, …]`,
+    /// for a snapshot (no counter effects).
+    #[wasm_bindgen(js_name = memberDeadlines)]
+    pub fn member_deadlines(&self, slot: u32, now: f64) -> Array {
+        let now = self.policy.observe(timestamp(now));
+        let out = Array::new();
+        if let Some(set) = self.slots.members.get(&slot) {
+            for (member, deadline) in set.iter().filter(|&(_, at)| at > now.timestamp()) {
+                out.push(&JsValue::from_str(member));
+                out.push(&JsValue::from_f64(convert::number(deadline.as_millis())));
+            }
+        }
+        out
+    }
+
+    /// Checks a snapshot's byte entry before anything is stored: 0, or [`FAILED`].
+    #[wasm_bindgen(js_name = checkBytes)]
+    pub fn check_bytes(&mut self, key_len: u32, value_len: f64) -> i32 {
+        let result = self.bytes_weight(key_len, value_len).map(|_| 0);
+        self.finish_pure(result)
+    }
+
+    /// Checks a snapshot's list entry (its items' stored lengths) before anything is stored.
+    #[wasm_bindgen(js_name = checkList)]
+    pub fn check_list(&mut self, key_len: u32, item_lens: &[f64]) -> i32 {
+        let result = self.list_weight(key_len, item_lens).map(|_| 0);
+        self.finish_pure(result)
+    }
+
+    /// Checks a snapshot's member-set entry before anything is stored.
+    #[wasm_bindgen(js_name = checkMembers)]
+    pub fn check_members(&mut self, key_len: u32, members: Vec<String>) -> i32 {
+        let result = self.members_weight(key_len, &members).map(|_| 0);
+        self.finish_pure(result)
+    }
+
+    /// Stores a snapshot's list (checked with `checkList`) with the absolute `deadline` (`NaN`:
+    /// none) in `slot` (-1: none): the slot, or [`EXPIRED`].
+    #[wasm_bindgen(js_name = restoreList)]
+    pub fn restore_list(
+        &mut self,
+        slot: i32,
+        fingerprint: u32,
+        key_len: u32,
+        item_lens: &[f64],
+        deadline: f64,
+        now: f64,
+    ) -> i32 {
+        let result = (|| {
+            let weight = self.list_weight(key_len, item_lens)?;
+            let expiry = self.expiry(TTL_AT, deadline, "snapshot expiresAt")?;
+            let now = self.begin(now);
+            let found = self.found(slot, now);
+            let Ok(deadline) = self.deadline(expiry, found, now) else {
+                return Ok(EXPIRED);
+            };
+            let held = self.store(found, fingerprint, weight, deadline, KIND_LIST, now);
+            let mut list = CappedList::new();
+            for &len in item_lens {
+                list.append(u32::try_from(length(len)).unwrap_or(u32::MAX));
+            }
+            self.slots.lists.insert(held.as_u32(), list);
+            Ok(slot_number(held))
+        })();
+        self.finish(result)
+    }
+
+    /// Stores a snapshot's member set (checked with `checkMembers`), each member with its
+    /// absolute deadline; members expired by `now` are left out, and a set with none left is not
+    /// stored ([`EXPIRED`]).
+    #[allow(clippy::too_many_arguments)] // numbers in, numbers out: the boundary's shape
+    #[wasm_bindgen(js_name = restoreMembers)]
+    pub fn restore_members(
+        &mut self,
+        slot: i32,
+        fingerprint: u32,
+        key_len: u32,
+        members: Vec<String>,
+        deadlines: &[f64],
+        deadline: f64,
+        now: f64,
+    ) -> i32 {
+        let result = (|| {
+            let expiry = self.expiry(TTL_AT, deadline, "snapshot expiresAt")?;
+            let now = self.begin(now);
+            let mut set = MemberSet::new();
+            for (member, &at) in members.iter().zip(deadlines) {
+                set.restore(member, timestamp(at));
+            }
+            set.prune(now);
+            if set.is_empty() {
+                return Ok(EXPIRED);
+            }
+            let weight = self
+                .policy
+                .limits()
+                .check_weight(set.weight(key_len as usize))
+                .map_err(|error| Failure::core("snapshot", &error))?;
+            let found = self.found(slot, now);
+            let Ok(deadline) = self.deadline(expiry, found, now) else {
+                return Ok(EXPIRED);
+            };
+            let held = self.store(found, fingerprint, weight, deadline, KIND_MEMBERS, now);
+            self.slots.members.insert(held.as_u32(), set);
+            Ok(slot_number(held))
+        })();
+        self.finish(result)
+    }
+
+    /// Checks every internal invariant (tests only): a message, or `undefined`.
+    pub fn validate(&self) -> Option<String> {
+        if let Err(violation) = self.policy.validate(&self.slots) {
+            return Some(violation.to_string());
+        }
+        for (&slot, list) in &self.slots.lists {
+            let held = Slot::from_u32(slot);
+            if !self.policy.is_held(held) || self.policy.tag(held) != KIND_LIST as u8 {
+                return Some(format!("list filed under slot {slot}, which is not a list"));
+            }
+            if list.is_empty() {
+                return Some(format!("the list in slot {slot} is empty"));
+            }
+        }
+        for &slot in self.slots.members.keys() {
+            let held = Slot::from_u32(slot);
+            if !self.policy.is_held(held) || self.policy.tag(held) != KIND_MEMBERS as u8 {
+                return Some(format!(
+                    "member set filed under slot {slot}, which is not one"
+                ));
+            }
+        }
+        None
+    }
+}
+
+/// The expiry a call asks for, from its `ttl_mode` and `ttl`.
+#[derive(Clone, Copy)]
+enum Expiry {
+    /// No expiry.
+    Never,
+    /// This long from now.
+    After(Ttl),
+    /// At this absolute deadline (from a snapshot).
+    At(Timestamp),
+    /// The entry's existing expiry (a new entry never expires).
+    Keep,
+}
+
+/// An absolute deadline that has already passed: the entry is not stored.
+struct AlreadyExpired;
+
+/// What JavaScript's slot number stands for at this call's time.
+#[derive(Clone, Copy)]
+enum Found {
+    Live(Slot),
+    Absent,
+}
+
+// Internals.
+impl Engine {
+    fn held(&self, slot: u32) -> Option<Slot> {
+        let slot = Slot::from_u32(slot);
+        self.policy.is_held(slot).then_some(slot)
+    }
+
+    /// Starts a mutating call: clears the forgotten list and lets the policy record the time
+    /// and reclaim a few expired entries.
+    fn begin(&mut self, now: f64) -> Now {
+        self.slots.forgotten.clear();
+        self.policy.begin(&mut self.slots, timestamp(now))
+    }
+
+    /// What `slot` holds at `now`, after [`begin`](Self::begin): an expired entry is reclaimed
+    /// (and forgotten) here.
+    fn found(&mut self, slot: i32, now: Now) -> Found {
+        let Some(held) = u32::try_from(slot).ok().and_then(|slot| self.held(slot)) else {
+            return Found::Absent;
+        };
+        if self.policy.is_live(held, now) {
+            return Found::Live(held);
+        }
+        self.policy.remove(&self.slots, held, Removal::Expired);
+        self.slots.drop_payload(held);
+        self.slots.forgotten.push(held.as_u32());
+        Found::Absent
+    }
+
+    /// [`found`](Self::found) without reclaiming, for a call that may still be refused.
+    fn found_preview(&self, slot: i32, now: Now) -> Found {
+        match u32::try_from(slot).ok().and_then(|slot| self.held(slot)) {
+            Some(held) if self.policy.is_live(held, now) => Found::Live(held),
+            _ => Found::Absent,
+        }
+    }
+
+    fn expect(&self, slot: Slot, kind: Kind) -> Result<(), Failure> {
+        let found = kind_of(u32::from(self.policy.tag(slot)));
+        if found == kind {
+            return Ok(());
+        }
+        let error = Error::WrongType {
+            expected: kind,
+            found: Some(found),
+        };
+        Err(Failure::core("key", &error))
+    }
+
+    /// `wrong_type` if `slot` holds a live entry of another kind than `kind`.
+    fn check_kind_at(&self, slot: i32, now: f64, kind: Kind) -> Result<(), Failure> {
+        let at = self.policy.preview(timestamp(now));
+        match self.found_preview(slot, at) {
+            Found::Live(held) => self.expect(held, kind),
+            Found::Absent => Ok(()),
+        }
+    }
+
+    /// Stores an entry where `found` says: replaces a live one in place (any kind becomes
+    /// `kind`; the old payload is dropped), or inserts after making room. Counts an update or
+    /// an insert.
+    fn store(
+        &mut self,
+        found: Found,
+        fingerprint: u32,
+        weight: EntryWeight,
+        deadline: Option<Timestamp>,
+        kind: u32,
+        now: Now,
+    ) -> Slot {
+        match found {
+            Found::Live(held) => {
+                self.policy.reweigh(&mut self.slots, held, weight, now);
+                self.slots.weights[held.index()] = weight32(weight);
+                self.slots.drop_payload(held);
+                // Kinds are 0..=2, within the policy's two tag bits.
+                self.policy.set_tag(held, kind as u8);
+                self.policy.set_deadline(held, deadline);
+                self.policy.record_write(held);
+                held
+            }
+            Found::Absent => self.insert(fingerprint, weight, deadline, kind, now),
+        }
+    }
+
+    fn insert(
+        &mut self,
+        fingerprint: u32,
+        weight: EntryWeight,
+        deadline: Option<Timestamp>,
+        kind: u32,
+        now: Now,
+    ) -> Slot {
+        // Kinds are 0..=2, within the policy's two tag bits.
+        let slot = self.policy.insert(
+            &mut self.slots,
+            u64::from(fingerprint),
+            weight,
+            deadline,
+            kind as u8,
+            now,
+        );
+        self.slots.file(slot, weight, fingerprint);
+        slot
+    }
+
+    /// The expiry a call asks for; `arg` names the TTL in messages.
+    fn expiry(&self, mode: u32, ttl: f64, arg: &str) -> Result<Expiry, Failure> {
+        Ok(match mode {
+            TTL_DEFAULT => self.default_ttl.map_or(Expiry::Never, Expiry::After),
+            TTL_GIVEN => Expiry::After(convert::ttl(arg, ttl)?),
+            TTL_KEEP => Expiry::Keep,
+            TTL_AT if !ttl.is_nan() => Expiry::At(convert::deadline(arg, ttl)?),
+            _ => Expiry::Never,
+        })
+    }
+
+    /// The deadline an entry stored where `found` says gets.
+    fn deadline(
+        &self,
+        expiry: Expiry,
+        found: Found,
+        now: Now,
+    ) -> Result<Option<Timestamp>, AlreadyExpired> {
+        match expiry {
+            Expiry::Never => Ok(None),
+            Expiry::After(ttl) => Ok(Some(now.after(ttl))),
+            Expiry::At(at) if at <= now.timestamp() => Err(AlreadyExpired),
+            Expiry::At(at) => Ok(Some(at)),
+            Expiry::Keep => Ok(match found {
+                Found::Live(held) => self.policy.deadline(held),
+                Found::Absent => None,
+            }),
+        }
+    }
+
+    fn check_key_len(&self, key_len: u32) -> Result<(), Failure> {
+        self.policy
+            .limits()
+            .check_key_len(key_len as usize)
+            .map_err(|error| Failure::core("key", &error))
+    }
+
+    fn bytes_weight(&self, key_len: u32, value_len: f64) -> Result<EntryWeight, Failure> {
+        self.check_key_len(key_len)?;
+        let weight = Limits::entry_weight(key_len as usize, length(value_len));
+        self.policy
+            .limits()
+            .check_weight(weight)
+            .map_err(|error| Failure::core("value", &error))
+    }
+
+    fn list_weight(&self, key_len: u32, item_lens: &[f64]) -> Result<EntryWeight, Failure> {
+        self.check_key_len(key_len)?;
+        if item_lens.is_empty() {
+            return Err(Failure::core(
+                "snapshot",
+                &Error::InvalidSnapshot("a list entry has no items"),
+            ));
+        }
+        let mut list = CappedList::<u32>::new();
+        for &len in item_lens {
+            list.append(u32::try_from(length(len)).unwrap_or(u32::MAX));
+        }
+        self.policy
+            .limits()
+            .check_weight(list.weight(key_len as usize))
+            .map_err(|error| Failure::core("snapshot", &error))
+    }
+
+    fn members_weight(&self, key_len: u32, members: &[String]) -> Result<EntryWeight, Failure> {
+        self.check_key_len(key_len)?;
+        if members.is_empty() {
+            return Err(Failure::core(
+                "snapshot",
+                &Error::InvalidSnapshot("a member-set entry has no members"),
+            ));
+        }
+        let mut set = MemberSet::new();
+        for member in members {
+            MemberSet::check_member(member, self.policy.limits())
+                .map_err(|error| Failure::core("snapshot", &error))?;
+            set.restore(member, Timestamp::ZERO);
+        }
+        self.policy
+            .limits()
+            .check_weight(set.weight(key_len as usize))
+            .map_err(|error| Failure::core("snapshot", &error))
+    }
+
+    fn list(&self, slot: Slot) -> &CappedList<u32> {
+        // Invariant: slots tagged as lists have their item lengths filed (`validate` checks).
+        &self.slots.lists[&slot.as_u32()]
+    }
+
+    fn list_mut(&mut self, slot: Slot) -> &mut CappedList<u32> {
+        self.slots
+            .lists
+            .get_mut(&slot.as_u32())
+            .expect("slots tagged as lists have their item lengths filed")
+    }
+
+    fn members(&self, slot: Slot) -> &MemberSet {
+        &self.slots.members[&slot.as_u32()]
+    }
+
+    fn members_mut(&mut self, slot: Slot) -> &mut MemberSet {
+        self.slots
+            .members
+            .get_mut(&slot.as_u32())
+            .expect("slots tagged as member sets have their set filed")
+    }
+
+    /// Prunes expired members of the set in `slot` (and `also`); a set left empty is removed
+    /// and forgotten (false), else its deadline follows its latest member.
+    fn prune(&mut self, slot: Slot, now: Now, also: Option<&str>) -> bool {
+        let set = self.members(slot);
+        // The key's length is not kept here: it is what the slot's weight holds beyond the
+        // set's own.
+        let held = u64::from(self.slots.weights[slot.index()]);
+        let key_len = usize::try_from(held - set.weight(0)).unwrap_or(0);
+        let weight = set.weight_after_prune(key_len, now, also);
+        if weight == held {
+            return true;
+        }
+        if weight == Limits::entry_weight(key_len, 0) {
+            self.policy.remove(&self.slots, slot, Removal::Dropped);
+            self.slots.drop_payload(slot);
+            self.slots.forgotten.push(slot.as_u32());
+            return false;
+        }
+        // Invariant: the set only shrinks, so its weight still fits.
+        let weight = self
+            .policy
+            .limits()
+            .check_weight(weight)
+            .expect("a set that shrank still fits the entry limit");
+        self.policy.reweigh(&mut self.slots, slot, weight, now);
+        self.slots.weights[slot.index()] = weight32(weight);
+        let set = self.members_mut(slot);
+        set.prune(now);
+        if let Some(member) = also {
+            set.remove(member, now);
+        }
+        let latest = set.latest_deadline();
+        self.policy.set_deadline(slot, latest);
+        true
+    }
+
+    /// Records a failure for [`Engine::failure`] or passes a result on; publishes the header.
+    fn finish(&mut self, result: Result<i32, Failure>) -> i32 {
+        self.publish();
+        self.finish_pure(result)
+    }
+
+    fn finish_pure(&mut self, result: Result<i32, Failure>) -> i32 {
+        match result {
+            Ok(value) => value,
+            Err(failure) => {
+                self.failure = Some(failure);
+                FAILED
+            }
+        }
+    }
+
+    /// Writes the header: the epoch, the forgotten slots, and (when they moved) the per-slot
+    /// arrays' addresses.
+    fn publish(&mut self) {
+        let codes = self.policy.deadline_codes();
+        let (codes_at, len) = (codes.as_ptr() as usize, codes.len());
+        let access_at = self.policy.access_counts_mut().as_ptr() as usize;
+        if (codes_at, access_at, len) != self.published {
+            self.published = (codes_at, access_at, len);
+            let header = &mut self.header;
+            header[Header::Layout as usize] += 1.0;
+            header[Header::Codes as usize] = f64::from(address(codes_at));
+            header[Header::Access as usize] = f64::from(address(access_at));
+            header[Header::Slots as usize] = len as f64;
+        }
+        let header = &mut self.header;
+        header[Header::Epoch as usize] = convert::number(self.policy.epoch().as_millis());
+        header[Header::Forgotten as usize] =
+            f64::from(address(self.slots.forgotten.as_ptr() as usize));
+        header[Header::ForgottenLen as usize] = self.slots.forgotten.len() as f64;
+    }
+}
+
+/// An address in the module's memory (32-bit on wasm32; other targets are only for tests).
+fn address(at: usize) -> u32 {
+    u32::try_from(at).unwrap_or(0)
+}
+
+/// A slot as the number JavaScript keeps (slots are below 2^32 − 1).
+fn slot_number(slot: Slot) -> i32 {
+    i32::try_from(slot.as_u32()).unwrap_or(i32::MAX)
+}
+
+/// A clock reading JavaScript has checked: a whole, non-negative number of ms.
+fn timestamp(now: f64) -> Timestamp {
+    if now.is_finite() && now >= 0.0 {
+        // Checked by the caller to be at most 2^53, so the cast is exact.
+        Timestamp::from_millis(now as u64)
+    } else {
+        Timestamp::ZERO
+    }
+}
+
+/// A length JavaScript measured (a whole number below 2^53); lengths beyond `usize` saturate
+/// and so are refused as too large.
+fn length(len: f64) -> usize {
+    if len.is_finite() && len >= 0.0 {
+        len as usize
+    } else {
+        usize::MAX
+    }
+}
+
+fn kind_of(kind: u32) -> Kind {
+    match kind {
+        KIND_LIST => Kind::List,
+        KIND_MEMBERS => Kind::Members,
+        _ => Kind::Bytes,
+    }
+}
+
+fn list_cap(cap: f64) -> Result<ListCap, Failure> {
+    if cap.fract() != 0.0 || cap.is_nan() {
+        return Err(Failure::range_error(
+            INVALID_NUMBER,
+            format!(
+                "options.cap must be a whole number, got {}",
+                convert::show(cap)
+            ),
+        ));
+    }
+    let cap = if cap < 0.0 { 0 } else { cap as u64 };
+    ListCap::new(cap).map_err(|error| Failure::core("options.cap", &error))
+}
+
+fn index(arg: &str, value: f64) -> Result<i64, Failure> {
+    if !(value.fract() == 0.0 && value.abs() <= convert::MAX_SAFE_INTEGER) {
+        return Err(Failure::range_error(
+            INVALID_NUMBER,
+            format!("{arg} must be a safe integer, got {}", convert::show(value)),
+        ));
+    }
+    // Checked above: a whole number of magnitude at most 2^53.
+    Ok(value as i64)
+}
+
+fn stats_object(stats: &Stats) -> Result<Object, JsValue> {
+    let object = Object::new();
+    for (name, value) in [
+        ("hits", stats.hits),
+        ("misses", stats.misses),
+        ("inserts", stats.inserts),
+        ("updates", stats.updates),
+        ("deletes", stats.deletes),
+        ("evictionsCapacity", stats.evictions_capacity),
+        ("evictionsExpired", stats.evictions_expired),
+        ("entries", stats.entries),
+        ("bytes", stats.bytes),
+    ] {
+        Reflect::set(
+            &object,
+            &JsValue::from_str(name),
+            &JsValue::from_f64(convert::number(value)),
+        )?;
+    }
+    Ok(object)
+}
