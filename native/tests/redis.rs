@@ -45,15 +45,26 @@ async fn operations_use_the_documented_commands_and_key_layout() {
         Some(KeyTtl::Persistent)
     );
 
-    // get_many is one MGET; set_many is one MULTI/EXEC pipeline.
-    let mget_before = calls(&server, "mget");
+    // get_many is one script call (GETs in Lua, so a key of another type is an error, as for
+    // `get`); set_many is one MULTI/EXEC pipeline.
+    // The first call sends the script (EVALSHA answers NOSCRIPT, then EVAL); later calls are
+    // one EVALSHA each.
     let values = cache
         .get_many(&["room:1:topic", "missing", "user:7"])
         .await
         .expect("get_many");
     assert_eq!(values[0].as_deref(), Some(&b"rust"[..]));
     assert_eq!(values[1], None);
-    assert_eq!(calls(&server, "mget"), mget_before + 1);
+    assert_eq!(calls(&server, "eval"), 1);
+    let evalsha = calls(&server, "evalsha");
+    let again = cache
+        .get_many(&["room:1:topic", "missing", "user:7"])
+        .await
+        .expect("get_many");
+    assert_eq!(again, values);
+    assert_eq!(calls(&server, "evalsha"), evalsha + 1);
+    assert_eq!(calls(&server, "eval"), 1);
+    assert_eq!(calls(&server, "mget"), 0);
     let (multi, exec, set) = (
         calls(&server, "multi"),
         calls(&server, "exec"),
@@ -176,7 +187,7 @@ async fn clear_removes_only_this_namespace() {
     }
     let _: () = admin(&server, &["HSET", "a%3Ab-lookalike", "f", "v"]);
 
-    assert_eq!(a.stats().await.expect("stats").entries, 1_201);
+    assert_eq!(a.count_entries().await.expect("count"), 1_201);
     let unlink = calls(&server, "unlink");
     assert_eq!(a.clear().await.expect("clear"), 1_201);
     assert!(
@@ -184,7 +195,7 @@ async fn clear_removes_only_this_namespace() {
         "UNLINK in batches of at most 500"
     );
     assert_eq!(calls(&server, "flushdb") + calls(&server, "flushall"), 0);
-    assert_eq!(a.stats().await.expect("stats").entries, 0);
+    assert_eq!(a.count_entries().await.expect("count"), 0);
     assert_eq!(a.get("b:c").await.expect("get"), None);
 
     // Everything else survived.
@@ -218,9 +229,20 @@ async fn stats_report_hits_server_figures_and_namespace_size() {
         .get_many(&["a", "b", "c"])
         .await
         .expect("1 hit, 2 misses");
+    let scans = calls(&server, "scan");
     let stats = cache.stats().await.expect("stats");
     assert_eq!((stats.hits, stats.misses), (2, 3));
-    assert_eq!(stats.entries, 1, "only keys under the namespace");
+    assert_eq!(stats.entries, None, "not counted unless asked for");
+    assert_eq!(calls(&server, "scan"), scans, "stats alone does not scan");
+    let mut config = common::redis_config(&server.url());
+    config.namespace = chatcache::Namespace::new("st").expect("valid");
+    config.redis_count_entries = true;
+    let counting = chatcache::RedisCache::connect(&config)
+        .await
+        .expect("connects");
+    let counted = counting.stats().await.expect("stats");
+    assert_eq!(counted.entries, Some(1), "only keys under the namespace");
+    assert!(calls(&server, "scan") > scans);
     let redis = stats.redis.expect("server figures");
     assert!(redis.used_memory > 0);
     assert_eq!(redis.maxmemory, 3 * 1024 * 1024);
@@ -377,9 +399,36 @@ async fn foreign_types_and_undecodable_bytes_are_typed_errors() {
     let server = RedisServer::start();
     let cache = connect(&server, "ns").await;
     let _: () = admin(&server, &["RPUSH", "ns:list", "a"]);
+    let _: () = admin(&server, &["SET", "ns:text", "t"]);
     let err = cache.get("list").await.expect_err("WRONGTYPE");
-    assert!(matches!(err, CacheError::Backend { .. }), "{err:?}");
+    assert!(
+        matches!(&err, CacheError::WrongType { key } if key == "list"),
+        "{err:?}"
+    );
+    assert_eq!(err.code(), "wrong_type");
     assert!(err.to_string().contains("WRONGTYPE"), "{err}");
+    // get_many agrees with get, and names the key; so do the counters.
+    let err = cache
+        .get_many(&["text", "missing", "list"])
+        .await
+        .expect_err("WRONGTYPE");
+    assert!(
+        matches!(&err, CacheError::WrongType { key } if key == "list"),
+        "{err:?}"
+    );
+    assert_eq!(
+        cache.incr("list", 1).await.expect_err("WRONGTYPE").code(),
+        "wrong_type"
+    );
+    assert_eq!(
+        cache
+            .get_many(&["text", "missing"])
+            .await
+            .expect("strings only"),
+        vec![Some(b"t".to_vec()), None]
+    );
+    let len: u64 = admin(&server, &["LLEN", "ns:list"]);
+    assert_eq!(len, 1, "nothing changed");
 
     let _: () = admin(&server, &["SET", "ns:bytes", "\u{1}not json"]);
     let err = cache
