@@ -524,3 +524,41 @@ async fn unix_socket_urls_work() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Decided: `max_entry_bytes` bounds what this cache writes, not what it reads. A value another
+/// process stored under a larger limit (e.g. during a rollout that raises it) comes back whole;
+/// Redis bounds values itself (`proto-max-bulk-len`).
+#[tokio::test]
+async fn reads_larger_than_max_entry_bytes_are_returned_as_stored() {
+    let server = RedisServer::start();
+    let mut config = common::redis_config(&server.url());
+    config.namespace = chatcache::Namespace::new("small").expect("valid");
+    config.limits = Limits {
+        max_entry_bytes: 1024,
+        ..Limits::default()
+    };
+    let cache = chatcache::RedisCache::connect(&config)
+        .await
+        .expect("connects");
+    let big = "x".repeat(2048);
+    let _: () = admin(&server, &["SET", "small:big", &big]);
+    assert_eq!(
+        cache
+            .get("big")
+            .await
+            .expect("read as stored")
+            .map(|v| v.len()),
+        Some(2048)
+    );
+    assert_eq!(
+        cache.get_many(&["big"]).await.expect("read as stored")[0]
+            .as_ref()
+            .map(Vec::len),
+        Some(2048)
+    );
+    let err = cache
+        .set("big", big.as_bytes(), None)
+        .await
+        .expect_err("writes are bounded");
+    assert_eq!(err.code(), "entry_too_large");
+}
