@@ -327,6 +327,10 @@ impl RedisCache {
     /// The primaries to fan out to: the one server, or every primary of the cluster.
     async fn primaries(&self, op: &'static str) -> Result<Vec<Node>, CacheError> {
         let transport = &self.inner.transport;
+        if !transport.is_cluster() {
+            // No round trip: nothing to report about reachability.
+            return Ok(vec![Node::Only]);
+        }
         self.run(Context { op, key: None }, || transport.primaries())
             .await
     }
@@ -423,10 +427,25 @@ impl RedisCache {
     }
 }
 
+impl FullKey<'_> {
+    fn len(&self) -> usize {
+        self.prefix.len() + self.key.len()
+    }
+}
+
+/// `NAME key [extra args]`, with room for `args` arguments and `extra_bytes` bytes beyond the
+/// name and the key, so building it does not reallocate.
+fn key_cmd(name: &str, full: FullKey<'_>, args: usize, extra_bytes: usize) -> redis::Cmd {
+    let mut cmd = redis::Cmd::with_capacity(2 + args, name.len() + full.len() + extra_bytes);
+    cmd.arg(name).arg(full);
+    cmd
+}
+
 /// `SET key value [NX] [PX ttl]`: the one command behind `set`, `add` and `set_many`.
 fn set_cmd(full: FullKey<'_>, value: &[u8], nx: bool, ttl: Option<Ttl>) -> redis::Cmd {
-    let mut cmd = redis::cmd("SET");
-    cmd.arg(full).arg(value);
+    // Room for "NX", "PX" and the digits of a u64.
+    let mut cmd = key_cmd("SET", full, 4, value.len() + 2 + 2 + 20);
+    cmd.arg(value);
     if nx {
         cmd.arg("NX");
     }
@@ -510,8 +529,7 @@ impl Cache for RedisCache {
 
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
         self.inner.limits.check_key(key)?;
-        let mut cmd = redis::cmd("GET");
-        cmd.arg(self.full_key(key));
+        let cmd = key_cmd("GET", self.full_key(key), 0, 0);
         let value: Option<Vec<u8>> = self.query(cx("get", key), &cmd).await?;
         let hit = value.is_some();
         self.count_lookups(u64::from(hit), u64::from(!hit));
@@ -533,8 +551,7 @@ impl Cache for RedisCache {
 
     async fn delete(&self, key: &str) -> Result<bool, CacheError> {
         self.inner.limits.check_key(key)?;
-        let mut cmd = redis::cmd("DEL");
-        cmd.arg(self.full_key(key));
+        let cmd = key_cmd("DEL", self.full_key(key), 0, 0);
         Ok(self.query::<u64>(cx("delete", key), &cmd).await? > 0)
     }
 
@@ -665,8 +682,8 @@ impl Cache for RedisCache {
 
     async fn incr(&self, key: &str, by: i64) -> Result<i64, CacheError> {
         self.inner.limits.check_key(key)?;
-        let mut cmd = redis::cmd("INCRBY");
-        cmd.arg(self.full_key(key)).arg(by);
+        let mut cmd = key_cmd("INCRBY", self.full_key(key), 1, 20);
+        cmd.arg(by);
         self.query(cx("incr", key), &cmd)
             .await
             .map_err(map_counter_error)
@@ -674,8 +691,8 @@ impl Cache for RedisCache {
 
     async fn decr(&self, key: &str, by: i64) -> Result<i64, CacheError> {
         self.inner.limits.check_key(key)?;
-        let mut cmd = redis::cmd("DECRBY");
-        cmd.arg(self.full_key(key)).arg(by);
+        let mut cmd = key_cmd("DECRBY", self.full_key(key), 1, 20);
+        cmd.arg(by);
         self.query(cx("decr", key), &cmd)
             .await
             .map_err(map_counter_error)
@@ -687,8 +704,8 @@ impl Cache for RedisCache {
         let full = self.full_key(key);
         match ttl {
             Some(ttl) => {
-                let mut cmd = redis::cmd("PEXPIRE");
-                cmd.arg(full).arg(ttl.as_millis());
+                let mut cmd = key_cmd("PEXPIRE", full, 1, 20);
+                cmd.arg(ttl.as_millis());
                 Ok(self.query::<u64>(cx("touch", key), &cmd).await? == 1)
             }
             None => {
@@ -712,8 +729,7 @@ impl Cache for RedisCache {
 
     async fn ttl(&self, key: &str) -> Result<Option<KeyTtl>, CacheError> {
         self.inner.limits.check_key(key)?;
-        let mut cmd = redis::cmd("PTTL");
-        cmd.arg(self.full_key(key));
+        let cmd = key_cmd("PTTL", self.full_key(key), 0, 0);
         let ms: i64 = self.query(cx("ttl", key), &cmd).await?;
         Ok(match ms {
             -1 => Some(KeyTtl::Persistent),
@@ -726,8 +742,7 @@ impl Cache for RedisCache {
 
     async fn exists(&self, key: &str) -> Result<bool, CacheError> {
         self.inner.limits.check_key(key)?;
-        let mut cmd = redis::cmd("EXISTS");
-        cmd.arg(self.full_key(key));
+        let cmd = key_cmd("EXISTS", self.full_key(key), 0, 0);
         Ok(self.query::<u64>(cx("exists", key), &cmd).await? > 0)
     }
 

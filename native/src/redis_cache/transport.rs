@@ -81,10 +81,13 @@ impl Transport {
         } else {
             redis::Client::open(url.expose_secret())?
         };
+        // No response timeout of its own: `RedisCache` bounds each whole operation (waiting
+        // for a reconnection included) by the operation timeout, and one timer per call is
+        // enough.
         let manager_config = ConnectionManagerConfig::new()
             .set_number_of_retries(0)
             .set_connection_timeout(Some(config.connect_timeout))
-            .set_response_timeout(Some(config.op_timeout));
+            .set_response_timeout(None);
         let manager = ConnectionManager::new_with_config(client, manager_config).await?;
         Ok(Transport::Single(manager))
     }
@@ -102,7 +105,16 @@ impl Transport {
     /// Runs one command, routed by its key (keyless commands: on a cluster, by redis-rs' rules,
     /// e.g. `PING` and `INFO` to every primary, multi-key `DEL` split by slot).
     pub(super) async fn query<T: FromRedisValue>(&self, cmd: &Cmd) -> RedisResult<T> {
-        cmd.query_async(&mut self.clone()).await
+        match self {
+            // The manager's own async method, not its `ConnectionLike` impl, which boxes a
+            // future per call.
+            Transport::Single(manager) => {
+                let reply = manager.clone().send_packed_command(cmd).await?;
+                Ok(redis::from_redis_value(reply.extract_error()?)?)
+            }
+            // Routing by key happens in the cluster's `ConnectionLike` impl.
+            Transport::Cluster(connection) => cmd.query_async(&mut connection.clone()).await,
+        }
     }
 
     /// Runs a pipeline (on a cluster, its commands must share one slot).
