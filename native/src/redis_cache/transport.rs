@@ -66,9 +66,13 @@ impl Transport {
     pub(super) async fn connect(config: &CacheConfig) -> RedisResult<Transport> {
         let url = &config.redis_url;
         if config.redis_cluster {
+            // Each attempt is bounded by the operation timeout; the whole operation (retries
+            // included) is bounded by `RedisCache`'s own timer, so the client needs no second
+            // overall one.
             let mut builder = ClusterClientBuilder::new(url.node_secrets())
                 .connection_timeout(config.connect_timeout)
                 .response_timeout(config.op_timeout)
+                .overall_response_timeout(None)
                 .retries(CLUSTER_RETRIES);
             if url.is_tls() {
                 builder = builder.certs(config.tls.certificates());
