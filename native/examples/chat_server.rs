@@ -142,9 +142,12 @@ async fn run<C: Cache>(server: &ChatServer<C>) -> Result<Summary, CacheError> {
 
     let health = server.cache.health().await?;
     let stats = server.cache.stats().await?;
+    let entries = stats
+        .entries
+        .map_or_else(|| "uncounted".to_owned(), |n| n.to_string());
     println!(
-        "health: {} ok in {:?}; {} entries, {} hits / {} misses",
-        health.backend, health.latency, stats.entries, stats.hits, stats.misses
+        "health: {} ok in {:?}; {entries} entries, {} hits / {} misses",
+        health.backend, health.latency, stats.hits, stats.misses
     );
     if let Some(redis) = stats.redis {
         println!(

@@ -1,7 +1,9 @@
 //! The [`Cache`] trait every backend implements, typed helpers ([`CacheExt`]) and the
 //! figures returned by [`Cache::stats`] and [`Cache::health`].
 
+use std::error::Error as StdError;
 use std::fmt;
+use std::future::Future;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -10,6 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::CacheError;
+use crate::single_flight::{LoadFailure, SingleFlight};
 
 /// Which storage a cache handle talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -178,8 +181,13 @@ pub trait Cache: Send + Sync + fmt::Debug {
     /// Counters and sizes; see [`CacheStats`].
     async fn stats(&self) -> Result<CacheStats, CacheError>;
 
-    /// A liveness probe with its latency (a `PING` on Redis).
+    /// A liveness probe with its latency (a `PING` on Redis, of every primary of a cluster).
     async fn health(&self) -> Result<Health, CacheError>;
+
+    /// The loads in flight for this cache, shared by its clones: what makes
+    /// [`CacheExt::get_or_set_with`] run one loader per missing key. An implementation keeps one
+    /// [`SingleFlight`] per cache and returns it here.
+    fn single_flight(&self) -> &SingleFlight;
 }
 
 /// Statistics for one cache handle and its clones.
@@ -193,8 +201,10 @@ pub struct CacheStats {
     /// `get`/`get_many` lookups that found nothing.
     pub misses: u64,
     /// Live entries: in memory, entries held after reclaiming expired ones; on Redis, keys under
-    /// this cache's namespace.
-    pub entries: u64,
+    /// this cache's namespace — counted only when
+    /// [`CacheConfig::redis_count_entries`](crate::CacheConfig::redis_count_entries) is on
+    /// (the count scans every primary), else `None`.
+    pub entries: Option<u64>,
     /// In-memory backend details.
     pub memory: Option<MemoryStats>,
     /// Redis server figures from `INFO`.
@@ -225,17 +235,21 @@ pub struct MemoryStats {
     pub max_bytes: u64,
 }
 
-/// Server-wide figures from Redis `INFO`. They cover the whole server, not only this namespace.
+/// Server-wide figures from Redis `INFO`. They cover the whole server, not only this namespace;
+/// for a cluster, the numbers are summed over its primaries.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct RedisServerStats {
-    /// `redis_version`.
+    /// How many servers the figures come from: 1, or the primaries of a cluster.
+    pub primaries: u64,
+    /// `redis_version` (the distinct versions, comma-separated, if the primaries differ).
     pub version: String,
     /// `used_memory` in bytes.
     pub used_memory: u64,
     /// `maxmemory` in bytes; 0 means no limit.
     pub maxmemory: u64,
-    /// `maxmemory_policy`, e.g. `noeviction` or `allkeys-lru`.
+    /// `maxmemory_policy`, e.g. `noeviction` or `allkeys-lru` (comma-separated if the primaries
+    /// differ).
     pub maxmemory_policy: String,
     /// `evicted_keys`: keys removed because of `maxmemory`.
     pub evicted_keys: u64,
@@ -418,6 +432,90 @@ pub trait CacheExt: Cache {
             .iter()
             .map(|bytes| decode_json(key, bytes))
             .collect()
+    }
+
+    /// The value under `key`; on a miss, the value `loader` produces, stored with `expiry` and
+    /// returned.
+    ///
+    /// **Single flight:** concurrent callers that miss the same key in this process run one
+    /// loader between them (the first caller's); the others wait and get its value. A loader
+    /// error reaches every waiting caller as [`CacheError::Load`] and caches nothing; a panicking
+    /// loader gives the waiters a `Load` error ("the loader panicked") and the panic continues in
+    /// the caller that ran it; a cancelled caller hands the load to one of the waiters. Other
+    /// processes do not wait for this one: with several servers on one Redis, each may run the
+    /// loader once at the same time.
+    ///
+    /// ```
+    /// use chatcache::{CacheExt, InMemoryCache};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), chatcache::CacheError> {
+    /// let cache = InMemoryCache::new(Default::default())?;
+    /// let topic = cache
+    ///     .get_or_set_with("room:42:topic", None, || async {
+    ///         Ok::<_, std::io::Error>(b"Rust".to_vec()) // e.g. a database query
+    ///     })
+    ///     .await?;
+    /// assert_eq!(topic, b"Rust");
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`CacheError::Load`] with the loader's error; bad input (key, `expiry`) before anything
+    /// is loaded; and the errors of [`Cache::get`] and [`Cache::set`].
+    async fn get_or_set_with<F, Fut, E>(
+        &self,
+        key: &str,
+        expiry: Option<Duration>,
+        loader: F,
+    ) -> Result<Vec<u8>, CacheError>
+    where
+        F: FnOnce() -> Fut + Send,
+        Fut: Future<Output = Result<Vec<u8>, E>> + Send,
+        E: Into<Box<dyn StdError + Send + Sync>>,
+    {
+        let load = || async move { loader().await.map_err(|e| LoadFailure::Loader(e.into())) };
+        self.single_flight()
+            .get_or_load(self, key, expiry, load)
+            .await
+    }
+
+    /// [`CacheExt::get_or_set_with`] for JSON values: `loader` produces a `T`, which is stored as
+    /// JSON. The caller that ran the loader gets its `T` as is; the others decode the stored
+    /// JSON.
+    ///
+    /// # Errors
+    /// As [`CacheExt::get_or_set_with`], plus [`CacheError::Encode`] if the loaded value cannot
+    /// be serialized (every waiting caller gets it; nothing is cached) and
+    /// [`CacheError::Decode`] if the stored JSON is not a `T`.
+    async fn get_or_set_json_with<T, F, Fut, E>(
+        &self,
+        key: &str,
+        expiry: Option<Duration>,
+        loader: F,
+    ) -> Result<T, CacheError>
+    where
+        T: Serialize + DeserializeOwned + Send,
+        F: FnOnce() -> Fut + Send,
+        Fut: Future<Output = Result<T, E>> + Send,
+        E: Into<Box<dyn StdError + Send + Sync>>,
+    {
+        let mut loaded: Option<T> = None;
+        let slot = &mut loaded;
+        let load = move || async move {
+            let value = loader().await.map_err(|e| LoadFailure::Loader(e.into()))?;
+            let bytes = encode_json(key, &value).map_err(LoadFailure::Cache)?;
+            *slot = Some(value);
+            Ok(bytes)
+        };
+        let bytes = self
+            .single_flight()
+            .get_or_load(self, key, expiry, load)
+            .await?;
+        match loaded {
+            Some(value) => Ok(value),
+            None => decode_json(key, &bytes),
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! Errors returned by every backend and by configuration parsing.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cache::BackendKind;
@@ -13,7 +14,9 @@ use crate::cache::BackendKind;
 /// gives a stable snake_case string for logs and metrics.
 ///
 /// No variant ever carries a password: Redis URLs are redacted before they reach a message.
-#[derive(Debug, thiserror::Error)]
+///
+/// Errors are `Clone`, so one outcome can be handed to many callers (single-flight loading).
+#[derive(Clone, Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CacheError {
     /// The input breaks the shared rules of the core: empty or oversized key, oversized entry,
@@ -64,8 +67,26 @@ pub enum CacheError {
         reason: String,
     },
 
+    /// The loader of [`CacheExt::get_or_set_with`](crate::CacheExt::get_or_set_with) failed (or
+    /// panicked); every caller waiting for the same key gets this error, and nothing was cached.
+    #[error("loading key {key:?} failed: {source}")]
+    Load {
+        /// The key that was being loaded.
+        key: String,
+        /// The loader's error, shared by every waiting caller; downcast it to your own type.
+        source: Arc<dyn std::error::Error + Send + Sync>,
+    },
+
+    /// Redis was wanted, but the cache runs on its in-memory fallback (returned by
+    /// [`Cache::health`](crate::Cache::health) of a [`SelectedCache`](crate::SelectedCache)).
+    #[error("degraded: {reason}")]
+    Degraded {
+        /// The current selection, e.g. `memory (fallback: Redis at ... unreachable: ...)`.
+        reason: String,
+    },
+
     /// The server answered with an error that is neither bad input nor unavailability
-    /// (e.g. `WRONGTYPE` for a foreign key of another type, `OOM` under `maxmemory`, `NOPERM`).
+    /// (e.g. `OOM` under `maxmemory`, `NOPERM`).
     #[error("{backend} rejected {op}: {message}")]
     Backend {
         /// Which backend answered.
@@ -108,18 +129,22 @@ impl CacheError {
             CacheError::Timeout { .. } => "timeout",
             CacheError::Decode { .. } => "decode",
             CacheError::Encode { .. } => "encode",
+            CacheError::Load { .. } => "load",
+            CacheError::Degraded { .. } => "degraded",
             CacheError::Backend { .. } => "backend",
             CacheError::Config(_) => "config",
         }
     }
 
-    /// `true` for errors that may go away by themselves (unavailable backend, timeout):
-    /// retrying later, or serving without the cache, is reasonable.
+    /// `true` for errors that may go away by themselves (unavailable backend, timeout, running
+    /// on the fallback): retrying later, or serving without the cache, is reasonable.
     #[must_use]
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            CacheError::Unavailable { .. } | CacheError::Timeout { .. }
+            CacheError::Unavailable { .. }
+                | CacheError::Timeout { .. }
+                | CacheError::Degraded { .. }
         )
     }
 
@@ -187,6 +212,19 @@ pub enum ConfigError {
     /// The memory limits are inconsistent (e.g. zero, or a per-entry cap above the total).
     #[error("configuration error: invalid memory limits: {0}")]
     InvalidLimits(chatcache_core::InvalidLimits),
+
+    /// A TLS certificate or key cannot be used: unreadable file, no PEM block, half of a
+    /// client certificate pair, or certificates with a plain `redis://` URL.
+    #[error("configuration error: {var}={value:?} cannot be used for TLS: {reason}")]
+    InvalidTls {
+        /// The variable (or `"tls_root_ca"`, `"tls_client_cert"`, `"tls_client_key"` when set
+        /// in code).
+        var: &'static str,
+        /// The file path (never the file's contents).
+        value: String,
+        /// Why it was rejected.
+        reason: String,
+    },
 
     /// A variable is set but is not valid Unicode.
     #[error("configuration error: {var} is not valid Unicode")]

@@ -39,6 +39,7 @@ mod error;
 mod memory;
 mod redis_cache;
 mod select;
+mod single_flight;
 
 #[cfg(feature = "test-support")]
 pub mod testing;
@@ -51,10 +52,11 @@ pub use chatcache_core as core;
 pub use cache::{BackendKind, Cache, CacheExt, CacheStats, Health, MemoryStats, RedisServerStats};
 pub use chatcache_core::{KeyTtl, Limits};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::{CacheConfig, Namespace, RedisUrl, parse_bool};
+pub use config::{Backoff, CacheConfig, Namespace, RedisUrl, TlsConfig, parse_bool};
 pub use error::{CacheError, ConfigError};
 pub use memory::{
     DEFAULT_JANITOR_INTERVAL, InMemoryCache, InMemoryCacheBuilder, MIN_ENTRIES_PER_SHARD,
 };
 pub use redis_cache::RedisCache;
 pub use select::{AnyCache, SelectedCache, Selection, SelectionReason, get_cache, select_cache};
+pub use single_flight::SingleFlight;

@@ -284,10 +284,24 @@ async fn status(cache: &SelectedCache, config: &CacheConfig) -> Result<(), Failu
             h.backend,
             h.latency.as_secs_f64() * 1000.0
         ),
+        Err(CacheError::Degraded { .. }) => println!(
+            "health:    DEGRADED (Redis is wanted; running on the in-memory fallback{})",
+            if selection.is_recovering() {
+                ", probing Redis in the background"
+            } else {
+                ""
+            }
+        ),
         Err(e) => println!("health:    FAILED ({e})"),
     }
     let stats = cache.stats().await?;
-    println!("entries:   {}", stats.entries);
+    match stats.entries {
+        Some(entries) => println!("entries:   {entries}"),
+        None => println!(
+            "entries:   not counted (set {}=true to count them; it scans the database)",
+            chatcache::config::vars::REDIS_COUNT_ENTRIES
+        ),
+    }
     let ratio = stats
         .hit_ratio()
         .map_or_else(|| "n/a".to_owned(), |r| format!("{:.1}%", r * 100.0));
@@ -341,6 +355,7 @@ async fn status_json(cache: &SelectedCache, config: &CacheConfig) -> Result<(), 
         "backend": selection.backend(),
         "selection": selection.to_string(),
         "fallback": selection.is_fallback(),
+        "recovering": selection.is_recovering(),
         "decided_ms": selection.decided_in().as_secs_f64() * 1000.0,
         "namespace": config.namespace.as_str(),
         "healthy": health.is_ok(),

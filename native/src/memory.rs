@@ -13,6 +13,7 @@ use chatcache_core::{ImportSummary, KeyTtl, Limits, Snapshot, Stats, Store, Time
 use crate::cache::{BackendKind, Cache, CacheStats, Health, MemoryStats, to_ttl};
 use crate::clock::{Clock, SystemClock};
 use crate::error::CacheError;
+use crate::single_flight::SingleFlight;
 
 /// Caches with fewer entries than this per prospective shard use fewer shards; below it they use
 /// one shard, so small limits are enforced exactly.
@@ -66,6 +67,7 @@ struct Inner {
     clock: Arc<dyn Clock>,
     limits: Limits,
     janitor: Option<Arc<JanitorSignal>>,
+    single_flight: SingleFlight,
 }
 
 struct Shard {
@@ -138,6 +140,7 @@ impl InMemoryCacheBuilder {
             clock: self.clock,
             limits: self.limits,
             janitor: signal.clone(),
+            single_flight: SingleFlight::new(),
         });
         if let (Some(interval), Some(signal)) = (self.janitor_interval, signal) {
             spawn_janitor(Arc::downgrade(&inner), signal, interval)?;
@@ -602,7 +605,7 @@ impl Cache for InMemoryCache {
             backend: BackendKind::Memory,
             hits: total.hits,
             misses: total.misses,
-            entries: total.entries,
+            entries: Some(total.entries),
             memory: Some(MemoryStats {
                 core: total,
                 shards: inner.shards.len(),
@@ -622,6 +625,10 @@ impl Cache for InMemoryCache {
             backend: BackendKind::Memory,
             latency: start.elapsed(),
         })
+    }
+
+    fn single_flight(&self) -> &SingleFlight {
+        &self.inner.single_flight
     }
 }
 

@@ -2,17 +2,19 @@
 //! is enabled but unreachable.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
+use arc_swap::{ArcSwap, Guard};
 use async_trait::async_trait;
 use chatcache_core::KeyTtl;
 
 use crate::cache::{BackendKind, Cache, CacheStats, Health};
-use crate::config::CacheConfig;
+use crate::config::{Backoff, CacheConfig};
 use crate::error::CacheError;
 use crate::memory::InMemoryCache;
 use crate::redis_cache::RedisCache;
+use crate::single_flight::SingleFlight;
 
 /// Reads [`CacheConfig::from_env`] and returns the cache it asks for; see [`select_cache`].
 /// Call it inside a tokio runtime (the Redis backend needs one).
@@ -36,38 +38,46 @@ pub async fn get_cache() -> Result<SelectedCache, CacheError> {
 ///
 /// * `use_redis == false` → [`InMemoryCache`].
 /// * `use_redis == true` and Redis answers within `connect_timeout` → [`RedisCache`].
-/// * `use_redis == true` and Redis is unreachable (refused, wrong credentials, or no answer
-///   within `connect_timeout`) → one `tracing` warning (password redacted) and an
-///   [`InMemoryCache`]; or, with `require_redis`, the error.
+/// * `use_redis == true` and Redis is unreachable (refused, wrong credentials, a failed TLS
+///   handshake, not a Redis server, or no answer within `connect_timeout`) → one `tracing`
+///   warning (password redacted) and an [`InMemoryCache`]; or, with `require_redis`, the error.
+///   With `fallback_recovery` (the default), a background task then probes Redis with backoff
+///   and switches the cache to Redis when it answers, logging it once; what was cached in
+///   memory meanwhile is dropped at the switch.
 ///
-/// The returned [`SelectedCache`] says which backend it is and why.
+/// The returned [`SelectedCache`] says which backend it is and why. Call it inside a tokio
+/// runtime: the Redis backend and the recovery task run on it.
 ///
 /// # Errors
-/// With `require_redis`, the connection error. [`CacheError::InvalidInput`] for inconsistent
+/// With `require_redis`, the connection error. [`CacheError::Config`] for Redis settings that
+/// do not fit together (they never fall back). [`CacheError::InvalidInput`] for inconsistent
 /// limits.
 pub async fn select_cache(config: &CacheConfig) -> Result<SelectedCache, CacheError> {
     let started = Instant::now();
     if !config.use_redis {
         let cache = InMemoryCache::new(config.limits)?;
-        return Ok(SelectedCache {
-            cache: AnyCache::Memory(cache),
-            selection: Selection {
+        return Ok(SelectedCache::new(
+            AnyCache::Memory(cache),
+            Selection {
                 backend: BackendKind::Memory,
                 reason: SelectionReason::RedisDisabled,
                 decided_in: started.elapsed(),
+                recovering: false,
             },
-        });
+        ));
     }
     let url = config.redis_url.redacted().to_owned();
     match RedisCache::connect(config).await {
-        Ok(cache) => Ok(SelectedCache {
-            cache: AnyCache::Redis(cache),
-            selection: Selection {
+        Ok(cache) => Ok(SelectedCache::new(
+            AnyCache::Redis(cache),
+            Selection {
                 backend: BackendKind::Redis,
                 reason: SelectionReason::RedisConnected { url },
                 decided_in: started.elapsed(),
+                recovering: false,
             },
-        }),
+        )),
+        Err(err @ CacheError::Config(_)) => Err(err),
         Err(err) if config.require_redis => {
             tracing::error!(
                 url = %url,
@@ -81,18 +91,82 @@ pub async fn select_cache(config: &CacheConfig) -> Result<SelectedCache, CacheEr
             tracing::warn!(
                 url = %url,
                 error = %error,
+                recovery = config.fallback_recovery.is_some(),
                 "Redis unreachable; falling back to the in-memory cache (data is not shared \
                  between instances and does not survive restarts)"
             );
             let cache = InMemoryCache::new(config.limits)?;
-            Ok(SelectedCache {
-                cache: AnyCache::Memory(cache),
-                selection: Selection {
+            let selected = SelectedCache::new(
+                AnyCache::Memory(cache),
+                Selection {
                     backend: BackendKind::Memory,
                     reason: SelectionReason::RedisUnreachable { url, error },
                     decided_in: started.elapsed(),
+                    recovering: config.fallback_recovery.is_some(),
                 },
-            })
+            );
+            if let Some(backoff) = config.fallback_recovery {
+                let shared = Arc::downgrade(&selected.shared);
+                tokio::spawn(recover(shared, config.clone(), backoff, started));
+            }
+            Ok(selected)
+        }
+    }
+}
+
+/// Probes Redis with `backoff` until it answers, then makes it the cache's backend. Stops when
+/// every handle of the cache is gone. Callers are never blocked: they keep using memory until
+/// the switch, which is one pointer swap.
+async fn recover(shared: Weak<Shared>, config: CacheConfig, backoff: Backoff, since: Instant) {
+    let mut delay = backoff.initial;
+    let mut probes: u32 = 0;
+    loop {
+        tokio::time::sleep(delay).await;
+        if shared.strong_count() == 0 {
+            return;
+        }
+        probes += 1;
+        match RedisCache::connect(&config).await {
+            Ok(redis) => {
+                let Some(shared) = shared.upgrade() else {
+                    return;
+                };
+                let url = config.redis_url.redacted().to_owned();
+                let on_fallback = since.elapsed();
+                let previous = shared.current.swap(Arc::new(Current {
+                    cache: AnyCache::Redis(redis),
+                    selection: Selection {
+                        backend: BackendKind::Redis,
+                        reason: SelectionReason::RedisRecovered {
+                            url: url.clone(),
+                            after: on_fallback,
+                        },
+                        decided_in: shared.current.load().selection.decided_in,
+                        recovering: false,
+                    },
+                }));
+                let dropped = match &previous.cache {
+                    AnyCache::Memory(memory) => memory.held_entries(),
+                    AnyCache::Redis(_) => 0,
+                };
+                tracing::info!(
+                    url = %url,
+                    probes,
+                    on_fallback_ms = on_fallback.as_millis(),
+                    dropped_entries = dropped,
+                    "Redis answers; switched from the in-memory fallback to Redis (entries \
+                     cached in memory meanwhile are dropped)"
+                );
+                return;
+            }
+            Err(err) => {
+                tracing::debug!(
+                    error = %short_reason(&err),
+                    next_probe_ms = backoff.next(delay).as_millis(),
+                    "Redis still unreachable"
+                );
+                delay = backoff.next(delay);
+            }
         }
     }
 }
@@ -125,17 +199,28 @@ pub enum SelectionReason {
         /// Why, e.g. `connection refused` or `no answer within 1000ms`.
         error: String,
     },
+    /// Redis was unreachable at start-up; the background probe reached it and the cache
+    /// switched from its in-memory fallback to Redis.
+    RedisRecovered {
+        /// Redacted URL.
+        url: String,
+        /// How long the cache ran on the fallback.
+        after: Duration,
+    },
 }
 
-/// Which backend [`select_cache`] chose, why, and how long deciding took.
+/// Which backend [`select_cache`] chose (or recovery switched to), why, and how long deciding
+/// took.
 ///
 /// `Display` gives one line for logs and the CLI, e.g.
-/// `memory (fallback: Redis at redis://:***@host:6379/0 unreachable: connection refused)`.
+/// `memory (fallback: Redis at redis://:***@host:6379/0 unreachable: connection refused;
+/// retrying in the background)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Selection {
     backend: BackendKind,
     reason: SelectionReason,
     decided_in: Duration,
+    recovering: bool,
 }
 
 impl Selection {
@@ -151,13 +236,19 @@ impl Selection {
         &self.reason
     }
 
-    /// Whether Redis was wanted but the cache fell back to memory.
+    /// Whether Redis was wanted but the cache runs on memory.
     #[must_use]
     pub fn is_fallback(&self) -> bool {
         matches!(self.reason, SelectionReason::RedisUnreachable { .. })
     }
 
-    /// Time taken to decide (including the connection attempt).
+    /// Whether a background task is probing Redis to end the fallback.
+    #[must_use]
+    pub fn is_recovering(&self) -> bool {
+        self.recovering
+    }
+
+    /// Time taken to decide at start-up (including the connection attempt).
     #[must_use]
     pub fn decided_in(&self) -> Duration {
         self.decided_in
@@ -170,8 +261,17 @@ impl fmt::Display for Selection {
             SelectionReason::RedisDisabled => write!(f, "memory (USE_REDIS is off)"),
             SelectionReason::RedisConnected { url } => write!(f, "redis at {url}"),
             SelectionReason::RedisUnreachable { url, error } => {
-                write!(f, "memory (fallback: Redis at {url} unreachable: {error})")
+                write!(f, "memory (fallback: Redis at {url} unreachable: {error}")?;
+                if self.recovering {
+                    f.write_str("; retrying in the background")?;
+                }
+                f.write_str(")")
             }
+            SelectionReason::RedisRecovered { url, after } => write!(
+                f,
+                "redis at {url} (recovered after {:.1} s on the in-memory fallback)",
+                after.as_secs_f64()
+            ),
         }
     }
 }
@@ -197,39 +297,85 @@ impl AnyCache {
 
 /// The cache returned by [`get_cache`]: use it as a [`Cache`] (it is cheap to clone) and ask it
 /// what it is with [`SelectedCache::selection`].
-#[derive(Clone, Debug)]
+///
+/// After a start-up fallback with recovery on, the backend behind it changes once, from memory
+/// to Redis; every clone follows. The switch costs callers nothing: each call loads the current
+/// backend through a lock-free pointer.
+#[derive(Clone)]
 pub struct SelectedCache {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    current: ArcSwap<Current>,
+    /// One registry for both backends, so a load in flight across the switch is still shared.
+    single_flight: SingleFlight,
+}
+
+struct Current {
     cache: AnyCache,
     selection: Selection,
 }
 
 impl SelectedCache {
-    /// Which backend was chosen and why.
-    #[must_use]
-    pub fn selection(&self) -> &Selection {
-        &self.selection
+    fn new(cache: AnyCache, selection: Selection) -> SelectedCache {
+        SelectedCache {
+            shared: Arc::new(Shared {
+                current: ArcSwap::from_pointee(Current { cache, selection }),
+                single_flight: SingleFlight::new(),
+            }),
+        }
     }
 
-    /// The backend itself.
-    #[must_use]
-    pub fn cache(&self) -> &AnyCache {
-        &self.cache
+    fn current(&self) -> Guard<Arc<Current>> {
+        self.shared.current.load()
     }
 
-    /// The backend behind a shareable trait object.
+    /// Which backend is in use now and why.
+    #[must_use]
+    pub fn selection(&self) -> Selection {
+        self.current().selection.clone()
+    }
+
+    /// The backend in use now.
+    #[must_use]
+    pub fn cache(&self) -> AnyCache {
+        self.current().cache.clone()
+    }
+
+    /// This cache behind a shareable trait object (it keeps following a recovery).
     #[must_use]
     pub fn into_shared(self) -> Arc<dyn Cache> {
-        match self.cache {
-            AnyCache::Memory(c) => Arc::new(c),
-            AnyCache::Redis(c) => Arc::new(c),
-        }
+        Arc::new(self)
+    }
+}
+
+impl fmt::Debug for SelectedCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let current = self.current();
+        f.debug_struct("SelectedCache")
+            .field("cache", &current.cache)
+            .field("selection", &current.selection)
+            .finish()
     }
 }
 
 /// Implements [`Cache`] for `$ty` by forwarding every method to `$target` (an expression of
-/// `$this`); `[...]` holds the impl's generic parameters.
+/// `$this`); `[...]` holds the impl's generic parameters. `health` and `single_flight` may be
+/// given their own bodies.
 macro_rules! delegate_cache {
     ([$($generics:tt)*] $ty:ty, $this:ident => $target:expr) => {
+        delegate_cache!(
+            [$($generics)*] $ty, $this => $target,
+            health => $target.health().await,
+            single_flight => $target.single_flight()
+        );
+    };
+    (
+        [$($generics:tt)*] $ty:ty, $this:ident => $target:expr,
+        health => $health:expr,
+        single_flight => $single_flight:expr
+    ) => {
         #[async_trait]
         impl<$($generics)*> Cache for $ty {
             fn backend(&self) -> BackendKind {
@@ -348,13 +494,30 @@ macro_rules! delegate_cache {
             }
             async fn health(&self) -> Result<Health, CacheError> {
                 let $this = self;
-                $target.health().await
+                $health
+            }
+            fn single_flight(&self) -> &SingleFlight {
+                let $this = self;
+                $single_flight
             }
         }
     };
 }
 
 delegate_cache!([] AnyCache, this => this.as_dyn());
-delegate_cache!([] SelectedCache, this => this.cache.as_dyn());
+delegate_cache!(
+    [] SelectedCache, this => this.current().cache.as_dyn(),
+    // While on the fallback the cache works, but not as configured: say so.
+    health => {
+        let current = this.current();
+        if current.selection.is_fallback() {
+            return Err(CacheError::Degraded {
+                reason: current.selection.to_string(),
+            });
+        }
+        current.cache.as_dyn().health().await
+    },
+    single_flight => &this.shared.single_flight
+);
 // Shared handles are caches too, so `Arc<dyn Cache>` works where `C: Cache` is expected.
 delegate_cache!([C: Cache + ?Sized] Arc<C>, this => (**this));

@@ -51,7 +51,20 @@ fn set_get_del_status_against_redis() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(stdout(&out), "hello world\n");
 
+    // Counting the namespace's keys is opt-in: it scans the database.
     let out = chatcache(&env, &["status"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("entries:   not counted"),
+        "{}",
+        stdout(&out)
+    );
+    let counting = [
+        ("USE_REDIS", "true"),
+        ("REDIS_URL", url.as_str()),
+        ("CHATCACHE_REDIS_COUNT_ENTRIES", "true"),
+    ];
+    let out = chatcache(&counting, &["status"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
@@ -70,8 +83,12 @@ fn set_get_del_status_against_redis() {
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON object");
     assert_eq!(json["backend"], "redis");
     assert_eq!(json["fallback"], false);
+    assert_eq!(json["recovering"], false);
     assert_eq!(json["healthy"], true);
     assert_eq!(json["namespace"], "chatcache");
+    assert_eq!(json["stats"]["entries"], serde_json::Value::Null);
+    let out = chatcache(&counting, &["status", "--json"]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON object");
     assert_eq!(json["stats"]["entries"], 1);
     assert!(
         json["stats"]["redis"]["used_memory"]
@@ -123,11 +140,12 @@ fn errors_have_clear_messages_and_exit_codes() {
     assert!(err.contains("redis://app:***@127.0.0.1"), "{err}");
     let out = chatcache(&[("USE_REDIS", "true"), ("REDIS_URL", &down)], &["status"]);
     assert_eq!(out.status.code(), Some(4));
+    let text = stdout(&out);
     assert!(
-        stdout(&out).contains("memory (fallback: Redis at"),
-        "{}",
-        stdout(&out)
+        text.contains("memory (fallback: Redis at") && text.contains("retrying in the background"),
+        "{text}"
     );
+    assert!(text.contains("health:    DEGRADED"), "{text}");
     let out = chatcache(
         &[("USE_REDIS", "true"), ("REDIS_URL", &down)],
         &["status", "--json"],
@@ -136,6 +154,8 @@ fn errors_have_clear_messages_and_exit_codes() {
     let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("one JSON object");
     assert_eq!(json["backend"], "memory");
     assert_eq!(json["fallback"], true);
+    assert_eq!(json["recovering"], true);
+    assert_eq!(json["healthy"], false);
 
     // A typo in USE_REDIS is a configuration error naming the variable and value.
     let out = chatcache(&[("USE_REDIS", "treu")], &["status"]);

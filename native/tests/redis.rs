@@ -45,15 +45,26 @@ async fn operations_use_the_documented_commands_and_key_layout() {
         Some(KeyTtl::Persistent)
     );
 
-    // get_many is one MGET; set_many is one MULTI/EXEC pipeline.
-    let mget_before = calls(&server, "mget");
+    // get_many is one script call (GETs in Lua, so a key of another type is an error, as for
+    // `get`); set_many is one MULTI/EXEC pipeline.
+    // The first call sends the script (EVALSHA answers NOSCRIPT, then EVAL); later calls are
+    // one EVALSHA each.
     let values = cache
         .get_many(&["room:1:topic", "missing", "user:7"])
         .await
         .expect("get_many");
     assert_eq!(values[0].as_deref(), Some(&b"rust"[..]));
     assert_eq!(values[1], None);
-    assert_eq!(calls(&server, "mget"), mget_before + 1);
+    assert_eq!(calls(&server, "eval"), 1);
+    let evalsha = calls(&server, "evalsha");
+    let again = cache
+        .get_many(&["room:1:topic", "missing", "user:7"])
+        .await
+        .expect("get_many");
+    assert_eq!(again, values);
+    assert_eq!(calls(&server, "evalsha"), evalsha + 1);
+    assert_eq!(calls(&server, "eval"), 1);
+    assert_eq!(calls(&server, "mget"), 0);
     let (multi, exec, set) = (
         calls(&server, "multi"),
         calls(&server, "exec"),
@@ -176,7 +187,7 @@ async fn clear_removes_only_this_namespace() {
     }
     let _: () = admin(&server, &["HSET", "a%3Ab-lookalike", "f", "v"]);
 
-    assert_eq!(a.stats().await.expect("stats").entries, 1_201);
+    assert_eq!(a.count_entries().await.expect("count"), 1_201);
     let unlink = calls(&server, "unlink");
     assert_eq!(a.clear().await.expect("clear"), 1_201);
     assert!(
@@ -184,7 +195,7 @@ async fn clear_removes_only_this_namespace() {
         "UNLINK in batches of at most 500"
     );
     assert_eq!(calls(&server, "flushdb") + calls(&server, "flushall"), 0);
-    assert_eq!(a.stats().await.expect("stats").entries, 0);
+    assert_eq!(a.count_entries().await.expect("count"), 0);
     assert_eq!(a.get("b:c").await.expect("get"), None);
 
     // Everything else survived.
@@ -218,9 +229,20 @@ async fn stats_report_hits_server_figures_and_namespace_size() {
         .get_many(&["a", "b", "c"])
         .await
         .expect("1 hit, 2 misses");
+    let scans = calls(&server, "scan");
     let stats = cache.stats().await.expect("stats");
     assert_eq!((stats.hits, stats.misses), (2, 3));
-    assert_eq!(stats.entries, 1, "only keys under the namespace");
+    assert_eq!(stats.entries, None, "not counted unless asked for");
+    assert_eq!(calls(&server, "scan"), scans, "stats alone does not scan");
+    let mut config = common::redis_config(&server.url());
+    config.namespace = chatcache::Namespace::new("st").expect("valid");
+    config.redis_count_entries = true;
+    let counting = chatcache::RedisCache::connect(&config)
+        .await
+        .expect("connects");
+    let counted = counting.stats().await.expect("stats");
+    assert_eq!(counted.entries, Some(1), "only keys under the namespace");
+    assert!(calls(&server, "scan") > scans);
     let redis = stats.redis.expect("server figures");
     assert!(redis.used_memory > 0);
     assert_eq!(redis.maxmemory, 3 * 1024 * 1024);
@@ -378,7 +400,14 @@ async fn foreign_types_and_undecodable_bytes_are_typed_errors() {
     let server = RedisServer::start();
     let cache = connect(&server, "ns").await;
     let _: () = admin(&server, &["RPUSH", "ns:list", "a"]);
+    let _: () = admin(&server, &["SET", "ns:text", "t"]);
     let err = cache.get("list").await.expect_err("WRONGTYPE");
+    assert_eq!(err.code(), "wrong_type", "{err:?}");
+    // get_many agrees with get.
+    let err = cache
+        .get_many(&["text", "missing", "list"])
+        .await
+        .expect_err("WRONGTYPE");
     assert_eq!(err.code(), "wrong_type", "{err:?}");
     assert_eq!(
         cache.incr("list", 1).await.expect_err("WRONGTYPE").code(),
@@ -424,6 +453,15 @@ async fn foreign_types_and_undecodable_bytes_are_typed_errors() {
     );
     let field: String = admin(&server, &["HGET", "ns:hash", "field"]);
     assert_eq!(field, "value");
+    assert_eq!(
+        cache
+            .get_many(&["text", "missing"])
+            .await
+            .expect("strings only"),
+        vec![Some(b"t".to_vec()), None]
+    );
+    let len: u64 = admin(&server, &["LLEN", "ns:list"]);
+    assert_eq!(len, 1, "nothing changed");
 
     let _: () = admin(&server, &["SET", "ns:bytes", "\u{1}not json"]);
     let err = cache
@@ -518,4 +556,42 @@ async fn unix_socket_urls_work() {
     );
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Decided: `max_entry_bytes` bounds what this cache writes, not what it reads. A value another
+/// process stored under a larger limit (e.g. during a rollout that raises it) comes back whole;
+/// Redis bounds values itself (`proto-max-bulk-len`).
+#[tokio::test]
+async fn reads_larger_than_max_entry_bytes_are_returned_as_stored() {
+    let server = RedisServer::start();
+    let mut config = common::redis_config(&server.url());
+    config.namespace = chatcache::Namespace::new("small").expect("valid");
+    config.limits = Limits::builder()
+        .max_entry_bytes(1024)
+        .build()
+        .expect("valid limits");
+    let cache = chatcache::RedisCache::connect(&config)
+        .await
+        .expect("connects");
+    let big = "x".repeat(2048);
+    let _: () = admin(&server, &["SET", "small:big", &big]);
+    assert_eq!(
+        cache
+            .get("big")
+            .await
+            .expect("read as stored")
+            .map(|v| v.len()),
+        Some(2048)
+    );
+    assert_eq!(
+        cache.get_many(&["big"]).await.expect("read as stored")[0]
+            .as_ref()
+            .map(Vec::len),
+        Some(2048)
+    );
+    let err = cache
+        .set("big", big.as_bytes(), None)
+        .await
+        .expect_err("writes are bounded");
+    assert_eq!(err.code(), "entry_too_large");
 }

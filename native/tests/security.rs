@@ -90,7 +90,7 @@ async fn passwords_never_leak() {
     // Invalid URLs with passwords.
     for bad in [
         format!("redis://{ACL_USER}:{ACL_PW}@host:notaport/0"),
-        format!("rediss://{ACL_USER}:{ACL_PW}@host/0"),
+        format!("rediss://{ACL_USER}:{ACL_PW}@host/0#insecure"),
         format!("redis://{ACL_USER}:{ACL_PW}@ho st/0"),
         format!("redis://{ACL_USER}:{ACL_PW}@host/x"),
     ] {

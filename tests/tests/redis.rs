@@ -1,13 +1,16 @@
-//! Every conformance case that can run in real time against the native `RedisCache` and a real
-//! `redis-server` (started by `chatcache::testing`, killed when the test ends). Each case gets a
-//! fresh namespace on the same server; `advance` sleeps.
+//! Every conformance case that can run in real time against the native `RedisCache` and real
+//! Redis servers (started by `chatcache::testing`, killed when the test ends): one server over
+//! plain TCP, over TLS, over mutual TLS, and a 3-primary Redis Cluster. Each case gets a fresh
+//! namespace on the same server; `advance` sleeps.
 
 mod native_cache;
 
 use std::time::Duration;
 
-use chatcache::testing::RedisServer;
-use chatcache::{CacheConfig, Namespace, RedisCache, RedisUrl};
+use chatcache::testing::{
+    ClientAuth, RedisCluster, RedisServer, ServerCertificate, TestCertificates,
+};
+use chatcache::{CacheConfig, Namespace, RedisCache, RedisUrl, TlsConfig};
 use chatcache_conformance::{
     Backend, BackendFactory, Capability, Case, Op, Outcome, load_cases, run_all,
 };
@@ -23,15 +26,31 @@ const CAPABILITIES: &[Capability] = &[
 ];
 
 struct RedisFactory {
-    server: RedisServer,
+    name: &'static str,
+    /// Where and how to connect; each case gets its own namespace on top.
+    config: CacheConfig,
     opened: usize,
+}
+
+impl RedisFactory {
+    fn new(name: &'static str, url: &str) -> RedisFactory {
+        let mut config = CacheConfig::default();
+        config.redis_url = RedisUrl::parse(url).expect("test URL is valid");
+        // The `len` operation reads `stats().entries`.
+        config.redis_count_entries = true;
+        RedisFactory {
+            name,
+            config,
+            opened: 0,
+        }
+    }
 }
 
 impl BackendFactory for RedisFactory {
     type Backend = RedisBackend;
 
     fn name(&self) -> &str {
-        "redis"
+        self.name
     }
 
     fn capabilities(&self) -> &[Capability] {
@@ -40,8 +59,7 @@ impl BackendFactory for RedisFactory {
 
     async fn open(&mut self, case: &Case) -> Result<RedisBackend, String> {
         self.opened += 1;
-        let mut config = CacheConfig::default();
-        config.redis_url = RedisUrl::parse(&self.server.url()).map_err(|e| e.to_string())?;
+        let mut config = self.config.clone();
         config.namespace = Namespace::new(&format!("conformance-{}-{}", self.opened, case.name))
             .map_err(|e| e.to_string())?;
         let cache = RedisCache::connect(&config)
@@ -65,13 +83,8 @@ impl Backend for RedisBackend {
     }
 }
 
-#[tokio::test]
-async fn redis_cache_passes_every_real_time_case() {
+async fn passes_every_real_time_case(mut factory: RedisFactory) {
     let cases = load_cases().expect("case files load");
-    let mut factory = RedisFactory {
-        server: RedisServer::start(),
-        opened: 0,
-    };
     let report = run_all(&mut factory, &cases).await;
     println!("{report}");
     report.assert_passed();
@@ -88,4 +101,47 @@ async fn redis_cache_passes_every_real_time_case() {
             "skipped for an unexpected reason: {skipped:?}"
         );
     }
+}
+
+#[tokio::test]
+async fn redis_cache_passes_every_real_time_case() {
+    let server = RedisServer::start();
+    passes_every_real_time_case(RedisFactory::new("redis", &server.url())).await;
+}
+
+#[tokio::test]
+async fn redis_cache_over_tls_passes_every_real_time_case() {
+    let certs = TestCertificates::generate();
+    let server = RedisServer::builder()
+        .tls(&certs, ServerCertificate::Localhost, ClientAuth::Optional)
+        .start();
+    let mut factory = RedisFactory::new("redis over TLS", &server.url());
+    factory.config.tls = TlsConfig::default()
+        .with_root_ca_pem(certs.ca_pem())
+        .expect("PEM");
+    passes_every_real_time_case(factory).await;
+}
+
+#[tokio::test]
+async fn redis_cache_over_mutual_tls_passes_every_real_time_case() {
+    let certs = TestCertificates::generate();
+    let server = RedisServer::builder()
+        .tls(&certs, ServerCertificate::Localhost, ClientAuth::Required)
+        .start();
+    let mut factory = RedisFactory::new("redis over mutual TLS", &server.url());
+    factory.config.tls = TlsConfig::default()
+        .with_root_ca_pem(certs.ca_pem())
+        .and_then(|tls| {
+            tls.with_client_identity_pem(certs.client_cert_pem(), certs.client_key_pem())
+        })
+        .expect("PEM");
+    passes_every_real_time_case(factory).await;
+}
+
+#[tokio::test]
+async fn redis_cache_on_a_cluster_passes_every_real_time_case() {
+    let cluster = RedisCluster::start();
+    let mut factory = RedisFactory::new("redis cluster (3 primaries)", &cluster.url());
+    factory.config.redis_cluster = true;
+    passes_every_real_time_case(factory).await;
 }

@@ -15,8 +15,9 @@
 use std::sync::LazyLock;
 
 use chatcache_core::{ENTRY_OVERHEAD, Error, ITEM_OVERHEAD, Kind, ListCap, MemberSet, Ttl};
-use redis::{Script, Value};
+use redis::Value;
 
+use super::transport::LuaScript;
 use crate::error::CacheError;
 
 /// Status of a script's answer: done.
@@ -44,8 +45,8 @@ macro_rules! expire_at_latest_member {
 
 /// KEYS[1]: the list. ARGV: item, cap, ttl in ms (0: keep the expiry), bytes available for
 /// items (max_entry_bytes − key − ENTRY_OVERHEAD), ITEM_OVERHEAD.
-static LIST_PUSH: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+static LIST_PUSH: LazyLock<LuaScript> = LazyLock::new(|| {
+    LuaScript::new(
         "local kind = redis.call('TYPE', KEYS[1])['ok']
          if kind ~= 'none' and kind ~= 'list' then return {-1, kind} end
          local len = redis.call('RPUSH', KEYS[1], ARGV[1])
@@ -67,8 +68,8 @@ static LIST_PUSH: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// KEYS[1]: the list. ARGV: start, stop. Answers `{0, found, items}`.
-static LIST_RANGE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+static LIST_RANGE: LazyLock<LuaScript> = LazyLock::new(|| {
+    LuaScript::new(
         "local kind = redis.call('TYPE', KEYS[1])['ok']
          if kind == 'none' then return {0, 0, {}} end
          if kind ~= 'list' then return {-1, kind} end
@@ -77,8 +78,8 @@ static LIST_RANGE: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// KEYS[1]: the list. Answers `{0, length}`.
-static LIST_LEN: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
+static LIST_LEN: LazyLock<LuaScript> = LazyLock::new(|| {
+    LuaScript::new(
         "local kind = redis.call('TYPE', KEYS[1])['ok']
          if kind ~= 'none' and kind ~= 'list' then return {-1, kind} end
          return {0, redis.call('LLEN', KEYS[1])}",
@@ -88,8 +89,8 @@ static LIST_LEN: LazyLock<Script> = LazyLock::new(|| {
 /// KEYS[1]: the set. ARGV: member, ttl in ms, bytes available for members, ITEM_OVERHEAD.
 /// Answers `{0, 1}` if the member is new, `{0, 0}` if it was live, `{-2, member bytes}` if the
 /// set would be too heavy (then nothing changes).
-static MEMBER_ADD: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(concat!(
+static MEMBER_ADD: LazyLock<LuaScript> = LazyLock::new(|| {
+    LuaScript::new(concat!(
         "local kind = redis.call('TYPE', KEYS[1])['ok']
          if kind ~= 'none' and kind ~= 'zset' then return {-1, kind} end\n",
         server_now!(),
@@ -111,8 +112,8 @@ static MEMBER_ADD: LazyLock<Script> = LazyLock::new(|| {
 });
 
 /// KEYS[1]: the set. Prunes expired members; answers `{0, members}` (in score order).
-static MEMBERS: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(concat!(
+static MEMBERS: LazyLock<LuaScript> = LazyLock::new(|| {
+    LuaScript::new(concat!(
         "local kind = redis.call('TYPE', KEYS[1])['ok']
          if kind == 'none' then return {0, {}} end
          if kind ~= 'zset' then return {-1, kind} end\n",
@@ -128,8 +129,8 @@ static MEMBERS: LazyLock<Script> = LazyLock::new(|| {
 
 /// KEYS[1]: the set. ARGV: member. Answers `{0, 1}` if a live member was removed, else
 /// `{0, 0}` (and then changes nothing).
-static MEMBER_REMOVE: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(concat!(
+static MEMBER_REMOVE: LazyLock<LuaScript> = LazyLock::new(|| {
+    LuaScript::new(concat!(
         "local kind = redis.call('TYPE', KEYS[1])['ok']
          if kind == 'none' then return {0, 0} end
          if kind ~= 'zset' then return {-1, kind} end\n",
@@ -143,18 +144,6 @@ static MEMBER_REMOVE: LazyLock<Script> = LazyLock::new(|| {
         "end
          return {0, 1}",
     ))
-});
-
-/// KEYS: the keys. Answers `{0, values}` (nil for missing keys), or `{-1, type}` for the first
-/// key holding another type than a string.
-static GET_MANY: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        "for i = 1, #KEYS do
-           local kind = redis.call('TYPE', KEYS[i])['ok']
-           if kind ~= 'none' and kind ~= 'string' then return {-1, kind} end
-         end
-         return {0, redis.call('MGET', unpack(KEYS))}",
-    )
 });
 
 /// Which script to run, with its key and arguments.
@@ -202,61 +191,54 @@ impl Call<'_> {
         }
     }
 
-    /// The script invocation for the Redis key `full`.
-    pub(super) fn invocation(&self, full: &str) -> redis::ScriptInvocation<'static> {
-        let script: &'static Script = match self {
+    /// The script to run.
+    pub(super) fn script(&self) -> &'static LuaScript {
+        match self {
             Call::ListPush { .. } => &LIST_PUSH,
             Call::ListRange { .. } => &LIST_RANGE,
             Call::ListLen => &LIST_LEN,
             Call::MemberAdd { .. } => &MEMBER_ADD,
             Call::Members => &MEMBERS,
             Call::MemberRemove { .. } => &MEMBER_REMOVE,
-        };
-        let mut invocation = script.key(full);
+        }
+    }
+
+    /// The script's `ARGV`.
+    pub(super) fn args(&self) -> Vec<Vec<u8>> {
+        let number = |n: u64| n.to_string().into_bytes();
         match *self {
             Call::ListPush {
                 item,
                 cap,
                 ttl,
                 budget,
-            } => {
-                invocation
-                    .arg(item)
-                    .arg(cap.get())
-                    .arg(ttl.map_or(0, Ttl::as_millis))
-                    .arg(budget)
-                    .arg(ITEM_OVERHEAD);
-            }
+            } => vec![
+                item.to_vec(),
+                number(cap.get() as u64),
+                number(ttl.map_or(0, Ttl::as_millis)),
+                number(budget),
+                number(ITEM_OVERHEAD),
+            ],
             Call::ListRange { start, stop } => {
-                invocation.arg(start).arg(stop);
+                vec![
+                    start.to_string().into_bytes(),
+                    stop.to_string().into_bytes(),
+                ]
             }
             Call::MemberAdd {
                 member,
                 ttl,
                 budget,
-            } => {
-                invocation
-                    .arg(member)
-                    .arg(ttl.as_millis())
-                    .arg(budget)
-                    .arg(ITEM_OVERHEAD);
-            }
-            Call::MemberRemove { member } => {
-                invocation.arg(member);
-            }
-            Call::ListLen | Call::Members => {}
+            } => vec![
+                member.as_bytes().to_vec(),
+                number(ttl.as_millis()),
+                number(budget),
+                number(ITEM_OVERHEAD),
+            ],
+            Call::MemberRemove { member } => vec![member.as_bytes().to_vec()],
+            Call::ListLen | Call::Members => Vec::new(),
         }
-        invocation
     }
-}
-
-/// The script that reads several byte values, refusing other types.
-pub(super) fn get_many(full: &[String]) -> redis::ScriptInvocation<'static> {
-    let mut invocation = GET_MANY.prepare_invoke();
-    for key in full {
-        invocation.key(key);
-    }
-    invocation
 }
 
 /// The bytes a list or member set under a key of `key_len` bytes may give its items.
@@ -346,23 +328,6 @@ pub(super) fn byte_strings(value: Option<Value>) -> Result<Vec<Vec<u8>>, CacheEr
             .into_iter()
             .map(|item| match item {
                 Value::BulkString(bytes) => Ok(bytes),
-                other => Err(malformed(&other)),
-            })
-            .collect(),
-        other => Err(malformed(&other.unwrap_or(Value::Nil))),
-    }
-}
-
-/// A part of a `GET_MANY` answer: values or nils.
-pub(super) fn optional_byte_strings(
-    value: Option<Value>,
-) -> Result<Vec<Option<Vec<u8>>>, CacheError> {
-    match value {
-        Some(Value::Array(items)) => items
-            .into_iter()
-            .map(|item| match item {
-                Value::BulkString(bytes) => Ok(Some(bytes)),
-                Value::Nil => Ok(None),
                 other => Err(malformed(&other)),
             })
             .collect(),

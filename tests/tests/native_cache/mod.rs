@@ -46,10 +46,12 @@ pub(crate) async fn apply(cache: &dyn Cache, op: &Op) -> Outcome {
                 cache.clear().await?;
                 Outcome::Ok
             }
-            Op::Len => {
-                let entries = cache.stats().await?.entries;
-                Outcome::Integer(i64::try_from(entries).expect("entry counts fit in i64"))
-            }
+            Op::Len => match cache.stats().await?.entries {
+                Some(entries) => {
+                    Outcome::Integer(i64::try_from(entries).expect("entry counts fit in i64"))
+                }
+                None => Outcome::error("stats: entries not counted"),
+            },
             Op::GetMany { keys } => {
                 let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
                 Outcome::Values(cache.get_many(&keys).await?)
