@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need and is missing: the wasm32 target, the nightly toolchain (for
-# cargo-fuzz), Debian packages (redis-server, chromium, chromium-driver, node, npm) and cargo
-# tools (wasm-bindgen-cli at the exact version the crate pins, cargo-fuzz). Idempotent: a second
-# run installs nothing.
+# cargo-fuzz), Debian packages (redis-server, chromium, chromium-driver, node, npm, and valgrind
+# for scripts/bench.sh) and cargo tools (wasm-bindgen-cli at the exact version the crate pins,
+# cargo-fuzz). Idempotent: a second run installs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +29,7 @@ fi
 
 # --- Debian packages ------------------------------------------------------------------------
 missing=()
-for package in redis-server chromium chromium-driver nodejs npm; do
+for package in redis-server chromium chromium-driver nodejs npm valgrind; do
     # A binary on PATH counts (node/npm may come from elsewhere than Debian).
     case "$package" in
         nodejs) command -v node >/dev/null && continue ;;
