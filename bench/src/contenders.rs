@@ -175,15 +175,31 @@ impl SharedContender for MemoryAsync {
 //
 //     pub struct MemorySync(pub InMemoryCache);
 //     impl SharedContender for MemorySync {
-//         const NAME: &'static str = "chatcache InMemoryCache (sync)";
+//         const NAME: &'static str = MEMORY_SYNC_NAME;
 //         fn with_capacity(capacity: usize) -> Self { Self(memory_cache(capacity)) }
 //         fn get(&self, key: &String) -> bool { black_box(self.0.<sync get>(key)).is_some() }
 //         fn insert(&self, key: &String, value: &[u8]) { self.0.<sync set>(key, value, None); }
 //     }
 //
 // and list `MemorySync` next to `MemoryAsync` in `benches/throughput.rs` (`shared!`),
-// `src/bin/ops.rs` (`CONTENDERS`) and `src/bin/memory.rs`.
+// `COMMAND_NAMES` below with its arm in `src/bin/ops.rs`, and `src/bin/memory.rs` if its
+// memory differs. `report::targets_markdown` already looks for `MEMORY_SYNC_NAME`.
 // ---------------------------------------------------------------------------------------------
+
+/// The row name the synchronous `InMemoryCache` API will have (see the comment above).
+pub const MEMORY_SYNC_NAME: &str = "chatcache InMemoryCache (sync)";
+
+/// Contenders of the `ops` and `callgrind` binaries, by command-line name.
+pub const COMMAND_NAMES: [&str; 8] = [
+    "store",
+    "store+clock",
+    "memory",
+    "quick_cache::unsync",
+    "quick_cache::sync",
+    "lru",
+    "moka::sync",
+    "mini-moka::sync",
+];
 
 /// `quick_cache::unsync::Cache<String, Vec<u8>>`.
 #[derive(Debug)]

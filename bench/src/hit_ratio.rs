@@ -393,7 +393,7 @@ mod tests {
 
     #[test]
     fn the_simulator_is_deterministic() {
-        let trace = TraceKind::Chat.generate(Mode::Quick);
+        let trace = crate::trace::chat(100_000, 7);
         for policy in [Policy::Chatcache, Policy::QuickCache, Policy::Lru] {
             let a = simulate(policy, &trace, 2_000);
             let b = simulate(policy, &trace, 2_000);
@@ -403,10 +403,10 @@ mod tests {
 
     #[test]
     fn bigger_caches_hit_more() {
-        let trace = TraceKind::Zipf10.generate(Mode::Quick);
+        let trace = crate::trace::zipf(TraceKind::Zipf10, 20_000, 1.0, 100_000, 3);
         for policy in Policy::ALL {
-            let small = simulate(policy, &trace, 1_000).ratio();
-            let large = simulate(policy, &trace, 10_000).ratio();
+            let small = simulate(policy, &trace, 200).ratio();
+            let large = simulate(policy, &trace, 2_000).ratio();
             assert!(small < large, "{policy:?}: {small} vs {large}");
         }
     }

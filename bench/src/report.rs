@@ -481,6 +481,155 @@ pub fn write_memory(dir: &Path, rows: &[MemoryRow]) -> io::Result<()> {
     write_results(dir, "memory", rows, &csv)
 }
 
+/// Everything measured in one run, for [`targets_markdown`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Measured<'a> {
+    /// Criterion throughput rows.
+    pub throughput: Option<&'a [ThroughputRow]>,
+    /// Callgrind rows.
+    pub callgrind: Option<&'a [CallgrindRow]>,
+    /// Memory rows.
+    pub memory: Option<&'a [MemoryRow]>,
+    /// Hit-ratio rows.
+    pub hit_ratio: Option<&'a [crate::hit_ratio::Row]>,
+}
+
+/// One line of the targets table: what was measured and whether it meets the target.
+fn target_line(out: &mut String, target: &str, measured: Option<(String, bool)>) {
+    let (text, met) = match measured {
+        Some((text, met)) => (text, if met { "yes" } else { "**no**" }),
+        None => ("not measured".to_owned(), "—"),
+    };
+    let _ = writeln!(out, "| {target} | {text} | {met} |");
+}
+
+/// The issue-9 targets against this run's numbers (`yes` / `no` / `—` when not measured).
+pub fn targets_markdown(m: &Measured<'_>) -> String {
+    use crate::contenders::{
+        LocalContender, MEMORY_SYNC_NAME, MemoryAsync, Moka, QuickSync, QuickUnsync,
+        SharedContender, StoreFixedTime, StoreHostClock,
+    };
+    let mut out = String::from("| target | this run | met |\n|---|---|---|\n");
+    let wall = |ours: &str, peer: &str, threads: &[u32], at_least: f64| {
+        let rows = m.throughput?;
+        let ratios: Vec<(u32, (f64, f64, f64))> = threads
+            .iter()
+            .map(|&t| ratio(rows, Op::GetHit, ours, peer, t).map(|r| (t, r)))
+            .collect::<Option<_>>()?;
+        let text = ratios
+            .iter()
+            .map(|&(t, r)| {
+                if threads.len() > 1 {
+                    let plural = if t == 1 { "" } else { "s" };
+                    format!("{t} thread{plural}: {}", format_ratio(r))
+                } else {
+                    format_ratio(r)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        Some((
+            text,
+            ratios.iter().all(|&(_, (median, _, _))| median >= at_least),
+        ))
+    };
+    let store = <StoreFixedTime as LocalContender>::NAME;
+    let store_clock = <StoreHostClock as LocalContender>::NAME;
+    let quick_unsync = <QuickUnsync as LocalContender>::NAME;
+    let quick_sync = <QuickSync as SharedContender>::NAME;
+    let moka = <Moka as SharedContender>::NAME;
+    let memory_async = <MemoryAsync as SharedContender>::NAME;
+    target_line(
+        &mut out,
+        "`Store` get-hit ≥ 1.0× quick_cache::unsync (wall), engine alone",
+        wall(store, quick_unsync, &[1], 1.0),
+    );
+    target_line(
+        &mut out,
+        "`Store` get-hit ≥ 1.0× quick_cache::unsync (wall), reading the host's clock per call",
+        wall(store_clock, quick_unsync, &[1], 1.0),
+    );
+    let instructions = m.callgrind.and_then(|rows| {
+        let per_op = |name: &str| {
+            rows.iter()
+                .find(|r| r.contender == name && r.op == Op::GetHit.name())
+                .map(CallgrindRow::per_op)
+        };
+        let (ours, alone, base) = (
+            per_op("store+clock")?,
+            per_op("store")?,
+            per_op("quick_cache::unsync")?,
+        );
+        Some((
+            format!(
+                "{:.2}× ({ours:.0} vs {base:.0}; without the clock {alone:.0}, {:.2}×)",
+                ours / base,
+                alone / base
+            ),
+            ours / base <= 1.1,
+        ))
+    });
+    target_line(
+        &mut out,
+        "`Store` get-hit instructions ≤ 1.1× quick_cache::unsync, including the host's clock",
+        instructions,
+    );
+    target_line(
+        &mut out,
+        "synchronous memory get-hit ≥ 1.0× quick_cache::sync at 1 and 2 threads",
+        wall(MEMORY_SYNC_NAME, quick_sync, &[1, 2], 1.0),
+    );
+    target_line(
+        &mut out,
+        "synchronous memory get-hit ≥ 3× moka::sync",
+        wall(MEMORY_SYNC_NAME, moka, &[1, 2], 3.0),
+    );
+    target_line(
+        &mut out,
+        "`InMemoryCache` get-hit through the async trait ≥ 0.7× quick_cache::sync",
+        wall(memory_async, quick_sync, &[1, 2], 0.7),
+    );
+    let bytes = m.memory.and_then(|rows| {
+        let ttl: Vec<&MemoryRow> = rows
+            .iter()
+            .filter(|r| r.contender.starts_with("chatcache") && r.contender.contains("TTL"))
+            .collect();
+        (!ttl.is_empty()).then(|| {
+            let text = ttl
+                .iter()
+                .map(|r| format!("{}: {:.1} B", r.contender, r.overhead_per_entry()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            (text, ttl.iter().all(|r| r.overhead_per_entry() <= 48.0))
+        })
+    });
+    target_line(
+        &mut out,
+        "bytes beyond key + value with a per-entry TTL ≤ 48",
+        bytes,
+    );
+    let hits = m.hit_ratio.filter(|rows| !rows.is_empty()).map(|rows| {
+        let worst = rows
+            .iter()
+            .map(crate::hit_ratio::Row::gap_points)
+            .fold(f64::INFINITY, f64::min);
+        let below = rows.iter().filter(|r| r.gap_points() < -0.3).count();
+        (
+            format!(
+                "worst {worst:+.2} points; {below} of {} rows below −0.30",
+                rows.len()
+            ),
+            below == 0,
+        )
+    });
+    target_line(
+        &mut out,
+        "hit ratio ≥ best(moka, quick_cache) − 0.3 points on every row",
+        hits,
+    );
+    out
+}
+
 fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -592,6 +741,24 @@ mod tests {
         assert!(table.contains("| chatcache InMemoryCache | moka::sync | 2 | 3.00× |"));
         assert!(!table.contains("| chatcache Store | moka::sync"));
         assert!(!table.contains("| chatcache InMemoryCache | quick_cache::unsync"));
+    }
+
+    #[test]
+    fn targets_say_what_is_not_measured_yet() {
+        let rows = [
+            row(Op::GetHit, 1, "chatcache Store", 1, 20.0),
+            row(Op::GetHit, 1, "quick_cache::unsync", 1, 10.0),
+        ];
+        let table = targets_markdown(&Measured {
+            throughput: Some(&rows),
+            ..Measured::default()
+        });
+        assert!(table.contains(
+            "| `Store` get-hit ≥ 1.0× quick_cache::unsync (wall), engine alone | 2.00× | yes |"
+        ));
+        assert!(
+            table.contains("| synchronous memory get-hit ≥ 3× moka::sync | not measured | — |")
+        );
     }
 
     #[test]

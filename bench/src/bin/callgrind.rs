@@ -19,18 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::sync::Mutex;
 
+use chatcache_bench::contenders::COMMAND_NAMES;
 use chatcache_bench::report::{self, CallgrindRow};
-
-const CONTENDERS: [&str; 8] = [
-    "store",
-    "store+clock",
-    "memory",
-    "quick_cache::unsync",
-    "quick_cache::sync",
-    "lru",
-    "moka::sync",
-    "mini-moka::sync",
-];
 
 /// Runs `ops contender op count` under callgrind; returns the total instruction count.
 fn instructions(
@@ -117,7 +107,7 @@ fn main() -> ExitCode {
     // One setup-only run per contender (the setup does not depend on the operation), then one
     // run per operation.
     let mut jobs_list: Vec<(&str, &str, u64)> = Vec::new();
-    for contender in CONTENDERS {
+    for contender in COMMAND_NAMES {
         jobs_list.push((contender, "get_hit", 0));
         for op in ops_measured {
             jobs_list.push((contender, op, count));
@@ -157,7 +147,7 @@ fn main() -> ExitCode {
             .unwrap_or_else(|| Err("not run".to_owned()))
     };
     let mut rows = Vec::new();
-    for contender in CONTENDERS {
+    for contender in COMMAND_NAMES {
         let setup = match lookup(contender, "get_hit", 0) {
             Ok(n) => n,
             Err(e) => {

@@ -13,24 +13,12 @@ use std::hint::black_box;
 use std::process::ExitCode;
 
 use chatcache_bench::contenders::{
-    LocalContender, Lru, MemoryAsync, MiniMoka, Moka, OneThread, QuickSync, QuickUnsync,
-    StoreFixedTime, StoreHostClock,
+    COMMAND_NAMES, LocalContender, Lru, MemoryAsync, MiniMoka, Moka, OneThread, QuickSync,
+    QuickUnsync, StoreFixedTime, StoreHostClock,
 };
 use chatcache_bench::workload::{
     CAPACITY, Op, Orders, Owned, RESIDENT, Workload, filled_local, step,
 };
-
-/// Contenders by command-line name. SYNC MEMORY API: add `("memory-sync", MemorySync)`.
-const CONTENDERS: [&str; 8] = [
-    "store",
-    "store+clock",
-    "memory",
-    "quick_cache::unsync",
-    "quick_cache::sync",
-    "lru",
-    "moka::sync",
-    "mini-moka::sync",
-];
 
 fn run<C: LocalContender>(w: &Workload, op: Op, count: usize) -> usize {
     let mut cache: C = filled_local(w);
@@ -46,7 +34,7 @@ fn run<C: LocalContender>(w: &Workload, op: Op, count: usize) -> usize {
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let parsed = match args.as_slice() {
-        [contender, op, count] => CONTENDERS
+        [contender, op, count] => COMMAND_NAMES
             .contains(&contender.as_str())
             .then_some(contender.as_str())
             .zip(Op::from_name(op))
@@ -56,7 +44,7 @@ fn main() -> ExitCode {
     let Some(((contender, op), count)) = parsed else {
         eprintln!(
             "usage: ops CONTENDER OP COUNT\n  contenders: {}\n  ops: {}",
-            CONTENDERS.join(", "),
+            COMMAND_NAMES.join(", "),
             Op::ALL.map(Op::name).join(", ")
         );
         return ExitCode::from(2);
@@ -73,7 +61,8 @@ fn main() -> ExitCode {
         "lru" => run::<Lru>(&w, op, count),
         "moka::sync" => run::<OneThread<Moka>>(&w, op, count),
         "mini-moka::sync" => run::<OneThread<MiniMoka>>(&w, op, count),
-        _ => unreachable!("checked against CONTENDERS above"),
+        // SYNC MEMORY API: "memory-sync" => run::<OneThread<MemorySync>>(&w, op, count),
+        _ => unreachable!("checked against COMMAND_NAMES above"),
     };
     println!("{contender} {} x{count}: {hits} hits", op.name());
     // Freeing 420,000 keys costs ~50 M instructions under valgrind that measure nothing;

@@ -8,7 +8,7 @@
 //! Reads `hit-ratio.json`, `throughput.json`, `callgrind.json`, `memory.json`, `npm.txt` and
 //! `machine.txt` from DIR (whichever exist), prints every table, draws `hit-ratio.svg` and
 //! `throughput.svg` into the plots directory, and rewrites the sections between
-//! `<!-- BEGIN name -->` and `<!-- END name -->` in FILE (`machine`, `hit-ratio`,
+//! `<!-- BEGIN name -->` and `<!-- END name -->` in FILE (`machine`, `targets`, `hit-ratio`,
 //! `throughput`, `callgrind`, `memory`, `npm`). Hand-written text outside the markers is kept.
 
 use std::fmt::Write as _;
@@ -26,8 +26,21 @@ fn run(results: PathBuf, plots: Option<PathBuf>, markdown: Option<PathBuf>) -> s
         sections.push(("machine", format!("```text\n{}\n```", text.trim_end())));
     }
 
-    if let Some(rows) = report::read_results::<Vec<Row>>(&results, "hit-ratio")? {
-        let mut body = hit_ratio::markdown(&rows);
+    let hit_rows = report::read_results::<Vec<Row>>(&results, "hit-ratio")?;
+    let throughput_rows = report::read_results::<Vec<ThroughputRow>>(&results, "throughput")?;
+    let callgrind_rows = report::read_results::<Vec<CallgrindRow>>(&results, "callgrind")?;
+    let memory_rows = report::read_results::<Vec<MemoryRow>>(&results, "memory")?;
+    let targets = report::targets_markdown(&report::Measured {
+        throughput: throughput_rows.as_deref(),
+        callgrind: callgrind_rows.as_deref(),
+        memory: memory_rows.as_deref(),
+        hit_ratio: hit_rows.as_deref(),
+    });
+    println!("## Targets (issue 9)\n\n{targets}");
+    sections.push(("targets", targets));
+
+    if let Some(rows) = &hit_rows {
+        let mut body = hit_ratio::markdown(rows);
         let (worst, best) = rows
             .iter()
             .map(Row::gap_points)
@@ -46,36 +59,36 @@ fn run(results: PathBuf, plots: Option<PathBuf>, markdown: Option<PathBuf>) -> s
         println!("## Hit ratio (%)\n\n{body}");
         if let Some(dir) = &plots {
             std::fs::create_dir_all(dir)?;
-            plot::hit_ratio(&rows, &dir.join("hit-ratio.svg"))?;
+            plot::hit_ratio(rows, &dir.join("hit-ratio.svg"))?;
         }
         sections.push(("hit-ratio", body));
     }
 
-    if let Some(rows) = report::read_results::<Vec<ThroughputRow>>(&results, "throughput")? {
-        let body = report::throughput_markdown(&rows);
+    if let Some(rows) = &throughput_rows {
+        let body = report::throughput_markdown(rows);
         println!("## Throughput\n\n{body}");
         if let Some(dir) = &plots {
             std::fs::create_dir_all(dir)?;
-            plot::throughput(&rows, &dir.join("throughput.svg"))?;
+            plot::throughput(rows, &dir.join("throughput.svg"))?;
         }
         sections.push(("throughput", body));
     }
 
-    if let Some(rows) = report::read_results::<Vec<CallgrindRow>>(&results, "callgrind")? {
+    if let Some(rows) = &callgrind_rows {
         let ops = rows.first().map_or(0, |r| r.ops);
         let body = format!(
             "Instructions per operation ({ops} operations, minus a setup-only run):\n\n{}",
-            report::callgrind_markdown(&rows)
+            report::callgrind_markdown(rows)
         );
         println!("## Instructions\n\n{body}");
         sections.push(("callgrind", body));
     }
 
-    if let Some(rows) = report::read_results::<Vec<MemoryRow>>(&results, "memory")? {
+    if let Some(rows) = &memory_rows {
         let entries = rows.first().map_or(0, |r| r.entries);
         let body = format!(
             "Heap bytes per entry ({entries} entries, 13–18-byte keys, 32-byte values):\n\n{}",
-            report::memory_markdown(&rows)
+            report::memory_markdown(rows)
         );
         println!("## Memory\n\n{body}");
         sections.push(("memory", body));
