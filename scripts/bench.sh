@@ -9,7 +9,7 @@
 #   5. the npm package's own benchmark (wasm/bench, against lru-cache);
 #   6. tables on stdout, results as JSON + CSV, SVG plots.
 #
-#   scripts/bench.sh           full run (~15 min): results in bench/results/, plots in
+#   scripts/bench.sh           full run (~12 min): results in bench/results/, plots in
 #                              bench/plots/, and the generated sections of BENCHMARKS.md rewritten
 #   scripts/bench.sh --quick   quick run (under 5 min once built): results and plots in
 #                              target/bench-quick/; BENCHMARKS.md is left alone
