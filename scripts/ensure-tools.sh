@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need and is missing: the wasm32 target, the nightly toolchain (for
 # cargo-fuzz), Debian packages (redis-server, redis-tools for redis-cli, chromium,
-# chromium-driver, firefox-esr, node, npm) and cargo tools (wasm-bindgen-cli at the exact version
+# chromium-driver, firefox-esr, node, npm, and valgrind for scripts/bench.sh) and cargo tools (wasm-bindgen-cli at the exact version
 # the crate pins, wasm-pack and geckodriver at the versions of wasm/scripts/tool-versions.sh,
 # cargo-fuzz). The npm packages (Deno, Bun, workerd, the bundlers, …) come with `npm ci` in
 # wasm/scripts/test.sh. Idempotent: a second run installs nothing.
@@ -31,7 +31,7 @@ fi
 
 # --- Debian packages ------------------------------------------------------------------------
 missing=()
-for package in redis-server redis-tools chromium chromium-driver firefox-esr nodejs npm; do
+for package in redis-server redis-tools chromium chromium-driver firefox-esr nodejs npm valgrind; do
     # A binary on PATH counts (node/npm may come from elsewhere than Debian).
     case "$package" in
         nodejs) command -v node >/dev/null && continue ;;
