@@ -1,66 +1,83 @@
 #!/usr/bin/env node
-// get-hit and set throughput of chatcache (the built package) next to lru-cache, in the same
-// process run, on the same keys and values. Not a test: numbers vary by machine and load.
+// The npm package next to lru-cache in Node: the throughput rows of bench/suite.js, bytes per
+// entry (heap, array buffers and the growth of WebAssembly memory, in a fresh process per
+// measurement) and the .wasm's gzipped size. Not a test.
 //
 //   npm run build && npm run bench
-//   OPS=2000000 ROUNDS=7 npm run bench
+//   KEYS=100000 OPS=500000 ROUNDS=5 BENCH_JSON=out.json npm run bench
+//   BENCH_QUICK=1 npm run bench        (fewer ops and rounds)
+
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 
 import { LRUCache } from 'lru-cache';
 
 import { Cache } from '../pkg/node/index.mjs';
+import { OBJECT, STRING, fill, runSuite } from './suite.js';
 
-const KEYS = Number(process.env.KEYS ?? 10_000);
-const OPS = Number(process.env.OPS ?? 1_000_000);
-const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const quick = process.env.BENCH_QUICK === '1';
+const keys = Number(process.env.KEYS ?? 100_000);
+const ops = Number(process.env.OPS ?? (quick ? 200_000 : 500_000));
+const rounds = Number(process.env.ROUNDS ?? (quick ? 3 : 5));
 
-const keys = Array.from({ length: KEYS }, (_, i) => `room:${i % 97}:msg:${i}`);
-const text = 'x'.repeat(100);
-const object = { id: 1, author: 'ada', body: text, reactions: ['👍', '🎉'] };
+if (process.argv[2] === '--memory') {
+  // Child process: one measurement, printed as JSON.
+  const [, , , kind, valueKind, ttl, count] = process.argv;
+  const require = createRequire(import.meta.url);
+  const glue = require('../pkg/node/chatcache_wasm.js');
+  const value = valueKind === 'string' ? STRING : OBJECT;
+  const wasmBytes = () => glue.wasmMemory().buffer.byteLength;
+  const used = () => {
+    globalThis.gc();
+    const usage = process.memoryUsage();
+    return usage.heapUsed + usage.arrayBuffers + wasmBytes();
+  };
+  // Warm the module and the allocator, so their fixed costs are not counted per entry.
+  fill(kind, { Cache, LRUCache, count: 1_000, value, ttl: ttl === 'ttl' }).free?.();
+  const before = used();
+  const cache = fill(kind, { Cache, LRUCache, count: Number(count), value, ttl: ttl === 'ttl' });
+  const after = used();
+  process.stdout.write(JSON.stringify({ perEntry: (after - before) / Number(count), held: cache.size }));
+  process.exit(0);
+}
 
-/** ops/s of `body(i)` over OPS iterations, the median of ROUNDS runs after a warm-up. */
-function measure(body) {
-  for (let i = 0; i < Math.min(OPS, 100_000); i++) body(i);
-  const rates = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < OPS; i++) body(i);
-    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    rates.push(OPS / seconds);
+function memoryRows() {
+  const rows = [];
+  for (const valueKind of ['string', 'object']) {
+    for (const ttl of ['none', 'ttl']) {
+      const result = {};
+      for (const kind of ['chatcache', 'lru-cache']) {
+        const out = execFileSync(
+          process.execPath,
+          ['--expose-gc', fileURLToPath(import.meta.url), '--memory', kind, valueKind, ttl, String(keys)],
+          { encoding: 'utf8' },
+        );
+        result[kind] = JSON.parse(out).perEntry;
+      }
+      rows.push({
+        row: `bytes per entry (${valueKind}${ttl === 'ttl' ? ', ttl' : ''})`,
+        chatcache: Math.round(result.chatcache),
+        'lru-cache': Math.round(result['lru-cache']),
+        ratio: Number((result.chatcache / result['lru-cache']).toFixed(2)),
+      });
+    }
   }
-  rates.sort((a, b) => a - b);
-  return rates[Math.floor(rates.length / 2)];
+  return rows;
 }
 
-function implementations(value) {
-  const chatcache = new Cache({ maxEntries: KEYS, maxBytes: 256 << 20 });
-  const lru = new LRUCache({ max: KEYS });
-  const map = new Map();
-  return [
-    { name: 'chatcache', get: (k) => chatcache.get(k), set: (k, v) => chatcache.set(k, v), close: () => chatcache.free() },
-    { name: 'lru-cache', get: (k) => lru.get(k), set: (k, v) => lru.set(k, v), close() {} },
-    { name: 'Map (no eviction, reference)', get: (k) => map.get(k), set: (k, v) => map.set(k, v), close() {} },
-  ].map((impl) => {
-    for (const key of keys) impl.set(key, value);
-    return impl;
-  });
-}
-
-const rows = [];
-for (const [label, value] of [
-  ['100-byte string', text],
-  ['small JSON object', object],
-]) {
-  for (const impl of implementations(value)) {
-    let sink = 0;
-    const getHit = measure((i) => {
-      if (impl.get(keys[i % KEYS]) !== undefined) sink++;
-    });
-    const set = measure((i) => impl.set(keys[(i * 7) % KEYS], value));
-    if (sink === 0) throw new Error(`${impl.name}: no hits`);
-    impl.close();
-    rows.push({ value: label, cache: impl.name, 'get-hit ops/s': Math.round(getHit), 'set ops/s': Math.round(set) });
-  }
-}
-
-console.log(`node ${process.version}, ${KEYS} keys, ${OPS} ops per round, median of ${ROUNDS} rounds`);
+const started = performance.now();
+console.log(`node ${process.version}, ${keys} keys, ${ops} ops per round, ${rounds} rounds (median ratio; order rotates)`);
+const rows = runSuite({ Cache, LRUCache, now: () => performance.now(), keys, ops, rounds, log: (line) => console.error(line) });
+rows.push(...memoryRows());
+const wasm = fs.readFileSync(path.join(here, '..', 'pkg', 'web', 'chatcache_wasm_bg.wasm'));
+const gzip = zlib.gzipSync(wasm, { level: 9 }).length;
 console.table(rows);
+console.log(`.wasm: ${wasm.length} bytes, ${gzip} bytes gzipped; ${((performance.now() - started) / 1000).toFixed(0)} s`);
+if (process.env.BENCH_JSON) {
+  fs.writeFileSync(process.env.BENCH_JSON, `${JSON.stringify({ node: process.version, keys, ops, rounds, rows, wasm: { raw: wasm.length, gzip } }, null, 2)}\n`);
+}

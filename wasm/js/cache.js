@@ -30,6 +30,23 @@ import {
   utf8Length,
 } from './values.js';
 
+/**
+ * The system clock, read at most once per task: the reading is kept until the next microtask
+ * checkpoint (as lru-cache keeps its reading for a millisecond), so a burst of calls in one
+ * task reads `Date.now()` once.
+ */
+let taskNow = 0;
+const forgetTaskNow = () => {
+  taskNow = 0;
+};
+function systemNow() {
+  if (taskNow === 0) {
+    taskNow = Date.now();
+    queueMicrotask(forgetTaskNow);
+  }
+  return taskNow;
+}
+
 /** The snapshot format version `dump()` writes (1, byte values only, still loads). */
 const SNAPSHOT_VERSION = 2;
 
@@ -42,12 +59,13 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
  */
 export function bindCache(glue) {
   /** Constants and error codes, read on first use (a web build must be initialised first). */
-  let C;
+  // The engine's constants, as plain bindings (read on every call; no property lookups).
+  let DEADLINE_FAR, DEADLINE_NEVER, EPOCH_SPAN_MS, EXPIRED, FAILED, HEADER_LEN, H_ACCESS, H_CODES, H_EPOCH, H_FORGOTTEN, H_FORGOTTEN_LEN, H_LAYOUT, H_OUT_A, H_OUT_B, H_SLOTS, KIND_BYTES, KIND_LIST, KIND_MEMBERS, MAX_ACCESS_COUNT, PRESENT, TTL_AT, TTL_DEFAULT, TTL_GIVEN, TTL_KEEP, TTL_NONE;
   let CODE;
   function ready() {
-    if (C) return;
+    if (CODE) return;
     try {
-      C = glue.constants();
+      ({ DEADLINE_FAR, DEADLINE_NEVER, EPOCH_SPAN_MS, EXPIRED, FAILED, HEADER_LEN, H_ACCESS, H_CODES, H_EPOCH, H_FORGOTTEN, H_FORGOTTEN_LEN, H_LAYOUT, H_OUT_A, H_OUT_B, H_SLOTS, KIND_BYTES, KIND_LIST, KIND_MEMBERS, MAX_ACCESS_COUNT, PRESENT, TTL_AT, TTL_DEFAULT, TTL_GIVEN, TTL_KEEP, TTL_NONE } = glue.constants());
       CODE = glue.errorCodes();
     } catch (error) {
       throw failure(
@@ -59,13 +77,31 @@ export function bindCache(glue) {
     }
   }
 
-  /** A list's items or a member set's marker, kept in `#values`. */
-  class Collection {
+  /**
+   * What `#values` holds for anything but a string or a frozen JSON value, so a read tells
+   * them apart with one check: a copy of a `Uint8Array`, or a list's items or a member set's
+   * marker.
+   */
+  class Held {}
+  class Bytes extends Held {
+    constructor(bytes) {
+      super();
+      this.bytes = bytes;
+    }
+  }
+  class Collection extends Held {
     constructor(kind, items) {
+      super();
       this.kind = kind;
       this.items = items;
     }
   }
+  /** `#values` of a slot whose value is a `Held` (in `#specials`): a read compares once. */
+  const SPECIAL = Symbol('held');
+  /** The value to keep for a value `storable` returned. */
+  const keep = (value) => (value instanceof Uint8Array ? new Bytes(value) : value);
+  /** The stored value (what `storable` returned) of something kept in `#values`. */
+  const unkeep = (kept) => (kept instanceof Bytes ? kept.bytes : kept);
 
   class Cache {
     /** @type {any} */
@@ -74,8 +110,10 @@ export function bindCache(glue) {
     #slots = new Map();
     /** @type {(string | undefined)[]} */
     #keys = [];
-    /** @type {unknown[]} */
+    /** The kept values by slot: strings and frozen JSON values, or `SPECIAL` for a `Held`. */
     #values = [];
+    /** The `Held` of each slot whose value is `SPECIAL`. @type {Map<number, Held>} */
+    #specials = new Map();
     #clock;
     #systemClock;
     #latest = 0;
@@ -89,6 +127,7 @@ export function bindCache(glue) {
     #layout = -1;
     #epoch = 0;
     #freed = false;
+    #maxKeyBytes = 0;
 
     /**
      * An empty cache; see the README for the options.
@@ -110,6 +149,7 @@ export function bindCache(glue) {
       this.#systemClock = now === undefined;
       this.#clock = now;
       this.#memory = glue.wasmMemory();
+      this.#maxKeyBytes = this.#engine.maxKeyBytes;
       this.#refresh();
     }
 
@@ -124,7 +164,7 @@ export function bindCache(glue) {
       const slot = this.#slots.get(key);
       if (slot !== undefined) {
         const code = this.#codes[slot];
-        if (code !== C.DEADLINE_NEVER) {
+        if (code !== DEADLINE_NEVER) {
           if (code === undefined) {
             // Another cache grew the shared memory: these views are stale.
             this.#refresh();
@@ -132,17 +172,17 @@ export function bindCache(glue) {
           }
           const now = this.#time();
           const since = now - this.#epoch;
-          if (code >= C.DEADLINE_FAR || since >= C.EPOCH_SPAN_MS || code <= since) {
+          if (code >= DEADLINE_FAR || since >= EPOCH_SPAN_MS || code <= since) {
             return this.#lookup(key, slot, now);
           }
           this.#latest = now;
         }
         const count = this.#access[slot];
-        if (count < C.MAX_ACCESS_COUNT) this.#access[slot] = count + 1;
+        if (count < MAX_ACCESS_COUNT) this.#access[slot] = count + 1;
         this.#hits++;
         return this.#read(slot);
       }
-      this.#checkKey(key, 'key');
+      this.#checkMissing(key);
       this.#misses++;
       return undefined;
     }
@@ -245,7 +285,7 @@ export function bindCache(glue) {
         return [pair[0], kept, keyLen, measured.length];
       });
       for (const [key, kept, keyLen, length] of checked) {
-        this.#writeKept(key, kept, options, false, keyLen, length);
+        this.#writeKept(key, this.#slots.get(key), kept, options, false, keyLen, length);
       }
     }
 
@@ -283,8 +323,8 @@ export function bindCache(glue) {
     touch(key, ttl) {
       const slot = this.#slot(key);
       let mode;
-      if (ttl === null) mode = C.TTL_NONE;
-      else if (typeof ttl === 'number') mode = C.TTL_GIVEN;
+      if (ttl === null) mode = TTL_NONE;
+      else if (typeof ttl === 'number') mode = TTL_GIVEN;
       else {
         throw failure(TypeError, CODE.INVALID_TYPE, `ttl must be a number of milliseconds or null, got ${describe(ttl)}`);
       }
@@ -322,6 +362,7 @@ export function bindCache(glue) {
       this.#slots.clear();
       this.#keys = [];
       this.#values = [];
+      this.#specials.clear();
       this.#afterCall();
     }
 
@@ -344,8 +385,8 @@ export function bindCache(glue) {
      * @param {{ cap: number, ttl?: number }} options
      */
     listPush(key, value, options) {
-      this.#alive();
-      const keyLen = this.#keyLength(key, 'key');
+      const held = this.#slots.has(key);
+      const keyLen = held ? 0 : this.#newKeyLength(key);
       const kept = storable(value, 'value', CODE);
       const itemLen = measured.length;
       if (options === null || typeof options !== 'object') {
@@ -356,29 +397,28 @@ export function bindCache(glue) {
       if (typeof cap !== 'number') {
         throw failure(TypeError, CODE.INVALID_TYPE, `options.cap must be a number of items, got ${describe(cap)}`);
       }
-      let mode = C.TTL_KEEP;
+      let mode = TTL_KEEP;
       if (ttl !== undefined) {
         if (typeof ttl !== 'number') {
           throw failure(TypeError, CODE.INVALID_TYPE, `options.ttl must be a number of milliseconds, got ${describe(ttl)}`);
         }
-        mode = C.TTL_GIVEN;
+        mode = TTL_GIVEN;
       }
       const old = this.#slots.get(key) ?? -1;
+      const print = held ? 0 : fingerprint(key, this.#seed);
       const now = this.#time();
-      const slot = this.#check(
-        this.#engine.listPush(old, fingerprint(key, this.#seed), keyLen, itemLen, cap, mode, ttl ?? 0, now),
-      );
+      const slot = this.#check(this.#engine.listPush(old, print, keyLen, itemLen, cap, mode, ttl ?? 0, now));
       this.#latest = now;
       this.#afterCall();
       const header = this.#header;
-      const length = header[C.H_OUT_A];
-      const dropped = header[C.H_OUT_B];
-      const list = this.#values[slot];
+      const length = header[H_OUT_A];
+      const dropped = header[H_OUT_B];
+      const list = this.#at(slot);
       if (slot === old && list instanceof Collection) {
         if (dropped > 0) list.items.splice(0, dropped);
-        list.items.push(kept);
+        list.items.push(keep(kept));
       } else {
-        this.#file(key, slot, new Collection(C.KIND_LIST, [kept]));
+        this.#file(key, slot, new Collection(KIND_LIST, [keep(kept)]));
       }
       return length;
     }
@@ -400,8 +440,12 @@ export function bindCache(glue) {
       this.#latest = now;
       this.#afterCall();
       if (found !== 1) return [];
-      const from = this.#header[C.H_OUT_A];
-      return this.#values[slot].items.slice(from, from + this.#header[C.H_OUT_B]);
+      const from = this.#header[H_OUT_A];
+      const items = this.#at(slot).items.slice(from, from + this.#header[H_OUT_B]);
+      for (let i = 0; i < items.length; i++) {
+        if (items[i] instanceof Bytes) items[i] = items[i].bytes.slice();
+      }
+      return items;
     }
 
     /**
@@ -445,10 +489,10 @@ export function bindCache(glue) {
       );
       this.#latest = now;
       this.#afterCall();
-      if (slot !== old || !(this.#values[slot] instanceof Collection)) {
-        this.#file(key, slot, new Collection(C.KIND_MEMBERS, null));
+      if (slot !== old || !(this.#at(slot) instanceof Collection)) {
+        this.#file(key, slot, new Collection(KIND_MEMBERS, null));
       }
-      return this.#header[C.H_OUT_A] === 1;
+      return this.#header[H_OUT_A] === 1;
     }
 
     /**
@@ -498,11 +542,11 @@ export function bindCache(glue) {
       this.#alive();
       for (const [key, slot] of [...this.#slots]) {
         if (this.#slots.get(key) !== slot || !this.#isLive(slot)) continue;
-        const value = this.#values[slot];
+        const value = this.#at(slot);
         if (value instanceof Collection) {
-          yield [key, value.kind === C.KIND_LIST ? Object.freeze(value.items.slice()) : this.#liveMembers(slot)];
+          yield [key, value.kind === KIND_LIST ? Object.freeze(value.items.map((item) => (item instanceof Bytes ? item.bytes.slice() : item))) : this.#liveMembers(slot)];
         } else {
-          yield [key, value instanceof Uint8Array ? value.slice() : value];
+          yield [key, value instanceof Bytes ? value.bytes.slice() : value];
         }
       }
     }
@@ -540,11 +584,11 @@ export function bindCache(glue) {
         const slot = order[i];
         const expiresAt = Number.isNaN(order[i + 1]) ? null : order[i + 1];
         const key = this.#keys[slot];
-        const value = this.#values[slot];
+        const value = this.#at(slot);
         if (!(value instanceof Collection)) {
-          entries.push({ key, value: encodeStored(value), expiresAt });
-        } else if (value.kind === C.KIND_LIST) {
-          entries.push({ key, list: value.items.map(encodeStored), expiresAt });
+          entries.push({ key, value: encodeStored(unkeep(value)), expiresAt });
+        } else if (value.kind === KIND_LIST) {
+          entries.push({ key, list: value.items.map((item) => encodeStored(unkeep(item))), expiresAt });
         } else {
           const flat = this.#engine.memberDeadlines(slot, now);
           const members = [];
@@ -572,16 +616,16 @@ export function bindCache(glue) {
         const print = fingerprint(entry.key, this.#seed);
         const deadline = entry.expiresAt ?? NaN;
         let slot;
-        if (entry.kind === C.KIND_BYTES) {
-          slot = this.#engine.write(old, print, entry.keyLen, entry.length, C.TTL_AT, deadline, now, false);
-        } else if (entry.kind === C.KIND_LIST) {
+        if (entry.kind === KIND_BYTES) {
+          slot = this.#engine.write(old, print, entry.keyLen, entry.length, TTL_AT, deadline, now, false);
+        } else if (entry.kind === KIND_LIST) {
           slot = this.#engine.restoreList(old, print, entry.keyLen, entry.lengths, deadline, now);
         } else {
           slot = this.#engine.restoreMembers(old, print, entry.keyLen, entry.names, entry.deadlines, deadline, now);
         }
         this.#check(slot);
         this.#afterCall();
-        if (slot === C.EXPIRED) {
+        if (slot === EXPIRED) {
           expired++;
           continue;
         }
@@ -603,6 +647,7 @@ export function bindCache(glue) {
       this.#slots.clear();
       this.#keys = [];
       this.#values = [];
+      this.#specials.clear();
     }
 
     /** `using cache = new Cache()` frees it at the end of the scope. */
@@ -622,19 +667,24 @@ export function bindCache(glue) {
     /** The kept value in `slot` as a read returns it. */
     #read(slot) {
       const value = this.#values[slot];
-      if (typeof value === 'object' && value !== null) {
-        if (value instanceof Uint8Array) return value.slice();
-        if (value instanceof Collection) throw this.#engine.wrongType(C.KIND_BYTES, value.kind);
-      }
-      return value;
+      if (value !== SPECIAL) return value;
+      const held = this.#specials.get(slot);
+      if (held instanceof Bytes) return held.bytes.slice();
+      throw this.#engine.wrongType(KIND_BYTES, held.kind);
+    }
+
+    /** What `slot` holds: a string, a frozen JSON value, or a `Held`. */
+    #at(slot) {
+      const value = this.#values[slot];
+      return value === SPECIAL ? this.#specials.get(slot) : value;
     }
 
     /** A counted read the deadline code could not decide. */
     #lookup(key, slot, now) {
-      const value = this.#values[slot];
+      const value = this.#at(slot);
       if (value instanceof Collection) {
         this.#latest = now;
-        throw this.#engine.wrongType(C.KIND_BYTES, value.kind);
+        throw this.#engine.wrongType(KIND_BYTES, value.kind);
       }
       const live = this.#engine.lookup(slot, now);
       this.#latest = now;
@@ -646,13 +696,13 @@ export function bindCache(glue) {
     /** Whether `slot` is live now, from its code when that can tell. Records the time. */
     #isLive(slot) {
       const code = this.#codes[slot];
-      if (code === C.DEADLINE_NEVER) return true;
+      if (code === DEADLINE_NEVER) return true;
       if (code === undefined) this.#refresh();
       const now = this.#time();
       this.#latest = now;
       const since = now - this.#epoch;
       const current = this.#codes[slot];
-      if (current < C.DEADLINE_FAR && since < C.EPOCH_SPAN_MS) return current > since;
+      if (current < DEADLINE_FAR && since < EPOCH_SPAN_MS) return current > since;
       return this.#engine.live(slot, now);
     }
 
@@ -667,7 +717,7 @@ export function bindCache(glue) {
     #time() {
       let now;
       if (this.#systemClock) {
-        now = Date.now();
+        now = systemNow();
       } else {
         now = this.#clock();
         if (typeof now !== 'number' || !(now >= 0 && now <= MAX_SAFE)) {
@@ -698,6 +748,12 @@ export function bindCache(glue) {
       return -1;
     }
 
+    /** The UTF-8 length of a key the cache does not hold (throws after `free()`). */
+    #newKeyLength(key) {
+      this.#alive();
+      return this.#keyLength(key, 'key');
+    }
+
     /** The UTF-8 length of a key, refusing non-strings and lone surrogates. */
     #keyLength(key, arg) {
       if (typeof key !== 'string') {
@@ -713,6 +769,14 @@ export function bindCache(glue) {
         );
       }
       return length;
+    }
+
+    /** [`#checkKey`] without a call for the keys that are obviously fine. */
+    #checkMissing(key) {
+      if (typeof key === 'string' && key.length > 0 && key.length * 3 <= this.#maxKeyBytes && !this.#freed && key.isWellFormed()) {
+        return;
+      }
+      this.#checkKey(key, 'key');
     }
 
     /** Checks a key that is not held: type, surrogates and the limits. */
@@ -751,35 +815,38 @@ export function bindCache(glue) {
 
     /** The TTL mode and value of a write's options. */
     #ttlMode(options) {
-      if (options === undefined || options === null) return C.TTL_DEFAULT;
+      if (options === undefined || options === null) return TTL_DEFAULT;
       if (typeof options !== 'object') {
         throw failure(TypeError, CODE.INVALID_TYPE, `options must be an object, got ${describe(options)}`);
       }
       this.#optionNames(options, WRITE_OPTIONS);
       const ttl = options.ttl;
-      if (ttl === undefined) return C.TTL_DEFAULT;
-      if (ttl === null) return C.TTL_NONE;
+      if (ttl === undefined) return TTL_DEFAULT;
+      if (ttl === null) return TTL_NONE;
       if (typeof ttl !== 'number') {
         throw failure(TypeError, CODE.INVALID_TYPE, `options.ttl must be a number of milliseconds or null, got ${describe(ttl)}`);
       }
-      return C.TTL_GIVEN;
+      return TTL_GIVEN;
     }
 
     #write(key, value, options, onlyIfAbsent, arg) {
-      this.#alive();
-      const keyLen = this.#keyLength(key, 'key');
+      // A key the cache holds was checked when it was stored; the engine knows its length.
+      const old = this.#slots.get(key);
+      const keyLen = old === undefined ? this.#newKeyLength(key) : 0;
       const kept = storable(value, arg, CODE);
-      return this.#writeKept(key, kept, options, onlyIfAbsent, keyLen, measured.length);
+      return this.#writeKept(key, old, kept, options, onlyIfAbsent, keyLen, measured.length);
     }
 
-    #writeKept(key, kept, options, onlyIfAbsent, keyLen, length) {
-      const mode = this.#ttlMode(options);
-      const ttl = mode === C.TTL_GIVEN ? options.ttl : 0;
-      const old = this.#slots.get(key) ?? -1;
+    #writeKept(key, old, kept, options, onlyIfAbsent, keyLen, length) {
+      const mode = options === undefined ? TTL_DEFAULT : this.#ttlMode(options);
+      const ttl = mode === TTL_GIVEN ? options.ttl : 0;
       const now = this.#time();
-      const slot = this.#engine.write(old, fingerprint(key, this.#seed), keyLen, length, mode, ttl, now, onlyIfAbsent);
+      const slot =
+        old === undefined
+          ? this.#engine.write(-1, fingerprint(key, this.#seed), keyLen, length, mode, ttl, now, onlyIfAbsent)
+          : this.#engine.write(old, 0, 0, length, mode, ttl, now, onlyIfAbsent);
       if (slot < 0) {
-        if (slot === C.PRESENT) {
+        if (slot === PRESENT) {
           this.#latest = now;
           this.#afterCall();
           return false;
@@ -788,7 +855,7 @@ export function bindCache(glue) {
       }
       this.#latest = now;
       this.#afterCall();
-      this.#file(key, slot, kept);
+      this.#file(key, slot, kept, old);
       return true;
     }
 
@@ -800,46 +867,57 @@ export function bindCache(glue) {
         throw failure(TypeError, CODE.INVALID_TYPE, `${arg} must be a number, got ${describe(by)}`);
       }
       const old = this.#slots.get(key) ?? -1;
-      const value = old < 0 ? undefined : this.#values[old];
+      const value = old < 0 ? undefined : this.#at(old);
       const current = old < 0 ? undefined : typeof value === 'string' ? value : null;
       const now = this.#time();
       // A Collection is refused by the engine (wrong_type) before `current` matters.
       const text = this.#engine.incr(old, fingerprint(key, this.#seed), keyLen, current, sign * by, now);
       this.#latest = now;
       this.#afterCall();
-      this.#file(key, this.#header[C.H_OUT_A], text);
+      this.#file(key, this.#header[H_OUT_A], text);
       return Number(text);
     }
 
-    /** Files a kept value under the slot the engine gave `key`. */
-    #file(key, slot, kept) {
-      this.#slots.set(key, slot);
-      this.#keys[slot] = key;
-      this.#values[slot] = kept;
+    /** Files a value (as `storable` returned it, or a `Collection`) under the slot the engine gave `key`. */
+    #file(key, slot, value, old = undefined) {
+      // The slot a key already had still holds it, unless the engine forgot it in this call.
+      if (slot !== old || this.#keys[slot] !== key) {
+        this.#slots.set(key, slot);
+        this.#keys[slot] = key;
+      }
+      const kept = keep(value);
+      if (kept instanceof Held) {
+        this.#values[slot] = SPECIAL;
+        this.#specials.set(slot, kept);
+      } else {
+        if (this.#values[slot] === SPECIAL) this.#specials.delete(slot);
+        this.#values[slot] = kept;
+      }
     }
 
     /** A status from the engine: passed on, or the recorded error thrown. */
     #check(status) {
-      if (status === C.FAILED) throw this.#engine.failure();
+      if (status === FAILED) throw this.#engine.failure();
       return status;
     }
 
     /** After every engine call: follows moved memory and drops the slots the engine removed. */
     #afterCall() {
       let header = this.#header;
-      if (header.length === 0 || header[C.H_LAYOUT] !== this.#layout) {
+      if (header.length === 0 || header[H_LAYOUT] !== this.#layout) {
         this.#refresh();
         header = this.#header;
       }
-      this.#epoch = header[C.H_EPOCH];
-      const count = header[C.H_FORGOTTEN_LEN];
+      this.#epoch = header[H_EPOCH];
+      const count = header[H_FORGOTTEN_LEN];
       if (count === 0) return;
-      const forgotten = new Uint32Array(this.#memory.buffer, header[C.H_FORGOTTEN], count);
+      const forgotten = new Uint32Array(this.#memory.buffer, header[H_FORGOTTEN], count);
       for (let i = 0; i < count; i++) {
         const slot = forgotten[i];
         const key = this.#keys[slot];
         if (key !== undefined && this.#slots.get(key) === slot) this.#slots.delete(key);
         this.#keys[slot] = undefined;
+        if (this.#values[slot] === SPECIAL) this.#specials.delete(slot);
         this.#values[slot] = undefined;
       }
     }
@@ -847,13 +925,13 @@ export function bindCache(glue) {
     /** (Re)builds the views over the engine's header and per-slot arrays. */
     #refresh() {
       const buffer = this.#memory.buffer;
-      const header = new Float64Array(buffer, this.#engine.header(), C.HEADER_LEN);
+      const header = new Float64Array(buffer, this.#engine.header(), HEADER_LEN);
       this.#header = header;
-      this.#layout = header[C.H_LAYOUT];
-      this.#epoch = header[C.H_EPOCH];
-      const slots = header[C.H_SLOTS];
-      this.#codes = new Uint32Array(buffer, header[C.H_CODES], slots);
-      this.#access = new Uint8Array(buffer, header[C.H_ACCESS], slots);
+      this.#layout = header[H_LAYOUT];
+      this.#epoch = header[H_EPOCH];
+      const slots = header[H_SLOTS];
+      this.#codes = new Uint32Array(buffer, header[H_CODES], slots);
+      this.#access = new Uint8Array(buffer, header[H_ACCESS], slots);
     }
 
     /** A snapshot's entries, checked and decoded; throws (changing nothing) on any fault. */
@@ -892,18 +970,18 @@ export function bindCache(glue) {
         if (shapes[0] === 'value') {
           const kept = decodeStored(snapshotBytes(entry.value, `${at}.value`, CODE), CODE);
           this.#check(this.#engine.checkBytes(keyLen, measured.length));
-          parsed.push({ ...base, kind: C.KIND_BYTES, kept, length: measured.length });
+          parsed.push({ ...base, kind: KIND_BYTES, kept, length: measured.length });
         } else if (shapes[0] === 'list') {
           if (!Array.isArray(entry.list)) throw bad(`${at}.list must be an array, got ${describe(entry.list)}`);
           const items = [];
           const lengths = new Float64Array(entry.list.length);
           for (let j = 0; j < entry.list.length; j++) {
             if (!(j in entry.list)) throw bad(`${at}.list[${j}] is missing (the array has a hole)`);
-            items.push(decodeStored(snapshotBytes(entry.list[j], `${at}.list[${j}]`, CODE), CODE));
+            items.push(keep(decodeStored(snapshotBytes(entry.list[j], `${at}.list[${j}]`, CODE), CODE)));
             lengths[j] = measured.length;
           }
           this.#check(this.#engine.checkList(keyLen, lengths));
-          parsed.push({ ...base, kind: C.KIND_LIST, kept: new Collection(C.KIND_LIST, items), lengths });
+          parsed.push({ ...base, kind: KIND_LIST, kept: new Collection(KIND_LIST, items), lengths });
         } else {
           if (!Array.isArray(entry.members)) throw bad(`${at}.members must be an array, got ${describe(entry.members)}`);
           const names = [];
@@ -920,7 +998,7 @@ export function bindCache(glue) {
             deadlines[j] = member.expiresAt;
           }
           this.#check(this.#engine.checkMembers(keyLen, names));
-          parsed.push({ ...base, kind: C.KIND_MEMBERS, kept: new Collection(C.KIND_MEMBERS, null), names, deadlines });
+          parsed.push({ ...base, kind: KIND_MEMBERS, kept: new Collection(KIND_MEMBERS, null), names, deadlines });
         }
       }
       return parsed;

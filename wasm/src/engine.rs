@@ -14,6 +14,8 @@
 
 use std::collections::HashMap;
 
+use foldhash::fast::FixedState;
+
 use chatcache_core::policy::{Host, Now, Policy, Removal, Slot};
 use chatcache_core::{
     CappedList, EntryWeight, Error, Kind, Limits, ListCap, MemberSet, Stats, Timestamp, Ttl,
@@ -146,22 +148,31 @@ pub fn wasm_memory() -> JsValue {
 /// The engine's side of each slot, which the policy asks about.
 #[derive(Default)]
 struct Slots {
-    weights: Vec<u32>,
-    fingerprints: Vec<u32>,
+    /// Per slot, in one place (one cache line for the engine's side of a call).
+    info: Vec<SlotInfo>,
     /// Item lengths of the lists (JavaScript holds the items), by slot.
-    lists: HashMap<u32, CappedList<u32>>,
-    members: HashMap<u32, MemberSet>,
+    lists: HashMap<u32, CappedList<u32>, FixedState>,
+    members: HashMap<u32, MemberSet, FixedState>,
     /// Slots the policy removed during the current call.
     forgotten: Vec<u32>,
 }
 
+/// The engine's side of one slot: 12 bytes.
+#[derive(Clone, Copy, Default)]
+struct SlotInfo {
+    weight: u32,
+    fingerprint: u32,
+    /// The key's UTF-8 length, so JavaScript need not measure a key it holds.
+    key_len: u16,
+}
+
 impl Host for Slots {
     fn weight(&self, slot: Slot) -> u64 {
-        u64::from(self.weights[slot.index()])
+        u64::from(self.info[slot.index()].weight)
     }
 
     fn fingerprint(&self, slot: Slot) -> u64 {
-        u64::from(self.fingerprints[slot.index()])
+        u64::from(self.info[slot.index()].fingerprint)
     }
 
     fn forget(&mut self, slot: Slot, _cause: Removal) {
@@ -171,21 +182,41 @@ impl Host for Slots {
 }
 
 impl Slots {
-    /// Files a new slot's weight and fingerprint.
-    fn file(&mut self, slot: Slot, weight: EntryWeight, fingerprint: u32) {
+    /// Files a new slot's weight, key fingerprint and key length.
+    fn file(&mut self, slot: Slot, weight: EntryWeight, key: Key) {
         let i = slot.index();
-        if i >= self.weights.len() {
-            self.weights.resize(i + 1, 0);
-            self.fingerprints.resize(i + 1, 0);
+        if i >= self.info.len() {
+            self.info.resize(i + 1, SlotInfo::default());
         }
-        self.weights[i] = weight32(weight);
-        self.fingerprints[i] = fingerprint;
+        self.info[i] = SlotInfo {
+            weight: weight32(weight),
+            fingerprint: key.fingerprint,
+            // Keys are at most `Limits::KEY_BYTES_CEILING` (65,535) bytes.
+            key_len: u16::try_from(key.len).unwrap_or(u16::MAX),
+        };
     }
 
     fn drop_payload(&mut self, slot: Slot) {
         self.lists.remove(&slot.as_u32());
         self.members.remove(&slot.as_u32());
     }
+
+    /// [`drop_payload`](Self::drop_payload) for a slot whose kind is known: byte values have
+    /// nothing beside them.
+    fn drop_payload_of(&mut self, slot: Slot, kind: u8) {
+        match u32::from(kind) {
+            KIND_LIST => drop(self.lists.remove(&slot.as_u32())),
+            KIND_MEMBERS => drop(self.members.remove(&slot.as_u32())),
+            _ => {}
+        }
+    }
+}
+
+/// What the engine knows of a key: its UTF-8 length and fingerprint.
+#[derive(Clone, Copy)]
+struct Key {
+    len: u32,
+    fingerprint: u32,
 }
 
 /// Entry weights fit in 32 bits: `Limits` caps `max_entry_bytes` at `u32::MAX`.
@@ -301,8 +332,9 @@ impl Engine {
         live
     }
 
-    /// Stores a byte value (its key is `key_len` bytes of UTF-8, its stored form `value_len`
-    /// bytes) in `slot` (-1: the key is not held), with the expiry `ttl_mode`/`ttl`. Returns
+    /// Stores a byte value (its stored form `value_len` bytes) in `slot` (-1: the key is not
+    /// held; then its UTF-8 length is `key_len` and its fingerprint `fingerprint`, which are
+    /// otherwise the held slot's, as in every call below), with the expiry `ttl_mode`/`ttl`. Returns
     /// the slot now holding it, [`PRESENT`] if `only_if_absent` and a live entry is there, or
     /// [`FAILED`].
     #[allow(clippy::too_many_arguments)] // numbers in, numbers out: the boundary's shape
@@ -317,9 +349,10 @@ impl Engine {
         now: f64,
         only_if_absent: bool,
     ) -> i32 {
+        let key = self.key(slot, fingerprint, key_len);
         let result = (|| {
             let expiry = self.expiry(ttl_mode, ttl, "options.ttl")?;
-            let weight = self.bytes_weight(key_len, value_len)?;
+            let weight = self.bytes_weight(key.len, value_len)?;
             let now = self.begin(now);
             let found = self.found(slot, now);
             if only_if_absent && let Found::Live(_) = found {
@@ -328,7 +361,7 @@ impl Engine {
             let Ok(deadline) = self.deadline(expiry, found, now) else {
                 return Ok(EXPIRED);
             };
-            let slot = self.store(found, fingerprint, weight, deadline, KIND_BYTES, now);
+            let slot = self.store(found, key, weight, deadline, KIND_BYTES, now);
             Ok(slot_number(slot))
         })();
         self.finish(result)
@@ -347,8 +380,9 @@ impl Engine {
         by: f64,
         now: f64,
     ) -> Result<JsString, JsValue> {
+        let key = self.key(slot, fingerprint, key_len);
         let by = convert::step("by", by)?;
-        self.check_key_len(key_len)?;
+        self.check_key_len(key.len)?;
         let at = self.policy.preview(timestamp(now));
         let found = self.found_preview(slot, at);
         if let Found::Live(held) = found {
@@ -364,14 +398,14 @@ impl Engine {
             .checked_add(by)
             .ok_or_else(|| Failure::core("by", &Error::Overflow))?;
         let text = result.to_string();
-        let weight = self.bytes_weight(key_len, text.len() as f64)?;
+        let weight = self.bytes_weight(key.len, text.len() as f64)?;
         let now = self.begin(now);
         let found = self.found(slot, now);
         let deadline = match found {
             Found::Live(held) => self.policy.deadline(held),
             Found::Absent => None,
         };
-        let slot = self.store(found, fingerprint, weight, deadline, KIND_BYTES, now);
+        let slot = self.store(found, key, weight, deadline, KIND_BYTES, now);
         self.header[Header::OutA as usize] = f64::from(slot_number(slot));
         self.publish();
         Ok(JsString::from(text))
@@ -446,9 +480,10 @@ impl Engine {
         ttl: f64,
         now: f64,
     ) -> i32 {
+        let key = self.key(slot, fingerprint, key_len);
         let result = (|| {
             let expiry = self.expiry(ttl_mode, ttl, "options.ttl")?;
-            self.check_key_len(key_len)?;
+            self.check_key_len(key.len)?;
             let cap = list_cap(cap)?;
             let at = self.policy.preview(timestamp(now));
             let found = self.found_preview(slot, at);
@@ -458,10 +493,10 @@ impl Engine {
                 Found::Live(held) => {
                     self.expect(held, Kind::List)?;
                     self.list(held)
-                        .plan_push(key_len as usize, item, cap, &limits)
+                        .plan_push(key.len as usize, item, cap, &limits)
                 }
                 Found::Absent => {
-                    CappedList::<u32>::new().plan_push(key_len as usize, item, cap, &limits)
+                    CappedList::<u32>::new().plan_push(key.len as usize, item, cap, &limits)
                 }
             }
             .map_err(|error| Failure::core("value", &error))?;
@@ -471,7 +506,7 @@ impl Engine {
             let held = match found {
                 Found::Live(held) => {
                     self.policy.reweigh(&mut self.slots, held, plan.weight, now);
-                    self.slots.weights[held.index()] = weight32(plan.weight);
+                    self.slots.info[held.index()].weight = weight32(plan.weight);
                     self.list_mut(held).push(item, plan).for_each(drop);
                     if let Expiry::After(ttl) = expiry {
                         self.policy.set_deadline(held, Some(now.after(ttl)));
@@ -484,7 +519,7 @@ impl Engine {
                         Expiry::After(ttl) => Some(now.after(ttl)),
                         _ => None,
                     };
-                    let held = self.insert(fingerprint, plan.weight, deadline, KIND_LIST, now);
+                    let held = self.insert(key, plan.weight, deadline, KIND_LIST, now);
                     let mut list = CappedList::new();
                     list.push(item, plan).for_each(drop);
                     self.slots.lists.insert(held.as_u32(), list);
@@ -552,9 +587,10 @@ impl Engine {
         ttl: f64,
         now: f64,
     ) -> i32 {
+        let key = self.key(slot, fingerprint, key_len);
         let result = (|| {
             let ttl = convert::ttl("options.ttl", ttl)?;
-            self.check_key_len(key_len)?;
+            self.check_key_len(key.len)?;
             let limits = *self.policy.limits();
             MemberSet::check_member(member, &limits)
                 .map_err(|error| Failure::core("member", &error))?;
@@ -564,9 +600,9 @@ impl Engine {
                 Found::Live(held) => {
                     self.expect(held, Kind::Members)?;
                     self.members(held)
-                        .plan_add(key_len as usize, member, &limits, at)
+                        .plan_add(key.len as usize, member, &limits, at)
                 }
-                Found::Absent => MemberSet::new().plan_add(key_len as usize, member, &limits, at),
+                Found::Absent => MemberSet::new().plan_add(key.len as usize, member, &limits, at),
             }
             .map_err(|error| Failure::core("member", &error))?;
             let now = self.begin(now);
@@ -574,7 +610,7 @@ impl Engine {
             let (held, added) = match self.found(slot, now) {
                 Found::Live(held) => {
                     self.policy.reweigh(&mut self.slots, held, weight, now);
-                    self.slots.weights[held.index()] = weight32(weight);
+                    self.slots.info[held.index()].weight = weight32(weight);
                     let set = self.members_mut(held);
                     set.prune(now);
                     let added = set.add(member, deadline, now);
@@ -584,7 +620,7 @@ impl Engine {
                     (held, added)
                 }
                 Found::Absent => {
-                    let held = self.insert(fingerprint, weight, Some(deadline), KIND_MEMBERS, now);
+                    let held = self.insert(key, weight, Some(deadline), KIND_MEMBERS, now);
                     let mut set = MemberSet::new();
                     set.add(member, deadline, now);
                     self.slots.members.insert(held.as_u32(), set);
@@ -742,15 +778,16 @@ impl Engine {
         deadline: f64,
         now: f64,
     ) -> i32 {
+        let key = self.key(slot, fingerprint, key_len);
         let result = (|| {
-            let weight = self.list_weight(key_len, item_lens)?;
+            let weight = self.list_weight(key.len, item_lens)?;
             let expiry = self.expiry(TTL_AT, deadline, "snapshot expiresAt")?;
             let now = self.begin(now);
             let found = self.found(slot, now);
             let Ok(deadline) = self.deadline(expiry, found, now) else {
                 return Ok(EXPIRED);
             };
-            let held = self.store(found, fingerprint, weight, deadline, KIND_LIST, now);
+            let held = self.store(found, key, weight, deadline, KIND_LIST, now);
             let mut list = CappedList::new();
             for &len in item_lens {
                 list.append(u32::try_from(length(len)).unwrap_or(u32::MAX));
@@ -776,6 +813,7 @@ impl Engine {
         deadline: f64,
         now: f64,
     ) -> i32 {
+        let key = self.key(slot, fingerprint, key_len);
         let result = (|| {
             let expiry = self.expiry(TTL_AT, deadline, "snapshot expiresAt")?;
             let now = self.begin(now);
@@ -790,13 +828,13 @@ impl Engine {
             let weight = self
                 .policy
                 .limits()
-                .check_weight(set.weight(key_len as usize))
+                .check_weight(set.weight(key.len as usize))
                 .map_err(|error| Failure::core("snapshot", &error))?;
             let found = self.found(slot, now);
             let Ok(deadline) = self.deadline(expiry, found, now) else {
                 return Ok(EXPIRED);
             };
-            let held = self.store(found, fingerprint, weight, deadline, KIND_MEMBERS, now);
+            let held = self.store(found, key, weight, deadline, KIND_MEMBERS, now);
             self.slots.members.insert(held.as_u32(), set);
             Ok(slot_number(held))
         })();
@@ -854,6 +892,18 @@ enum Found {
 
 // Internals.
 impl Engine {
+    /// The key of a call: the held slot's own (JavaScript need not measure or hash a key it
+    /// holds), or the length and fingerprint JavaScript gave for a key it does not hold.
+    fn key(&self, slot: i32, fingerprint: u32, len: u32) -> Key {
+        match u32::try_from(slot).ok().and_then(|slot| self.held(slot)) {
+            Some(held) => Key {
+                len: u32::from(self.slots.info[held.index()].key_len),
+                fingerprint: self.slots.info[held.index()].fingerprint,
+            },
+            None => Key { len, fingerprint },
+        }
+    }
+
     fn held(&self, slot: u32) -> Option<Slot> {
         let slot = Slot::from_u32(slot);
         self.policy.is_held(slot).then_some(slot)
@@ -916,7 +966,7 @@ impl Engine {
     fn store(
         &mut self,
         found: Found,
-        fingerprint: u32,
+        key: Key,
         weight: EntryWeight,
         deadline: Option<Timestamp>,
         kind: u32,
@@ -925,21 +975,21 @@ impl Engine {
         match found {
             Found::Live(held) => {
                 self.policy.reweigh(&mut self.slots, held, weight, now);
-                self.slots.weights[held.index()] = weight32(weight);
-                self.slots.drop_payload(held);
+                self.slots.info[held.index()].weight = weight32(weight);
+                self.slots.drop_payload_of(held, self.policy.tag(held));
                 // Kinds are 0..=2, within the policy's two tag bits.
                 self.policy.set_tag(held, kind as u8);
                 self.policy.set_deadline(held, deadline);
                 self.policy.record_write(held);
                 held
             }
-            Found::Absent => self.insert(fingerprint, weight, deadline, kind, now),
+            Found::Absent => self.insert(key, weight, deadline, kind, now),
         }
     }
 
     fn insert(
         &mut self,
-        fingerprint: u32,
+        key: Key,
         weight: EntryWeight,
         deadline: Option<Timestamp>,
         kind: u32,
@@ -948,13 +998,13 @@ impl Engine {
         // Kinds are 0..=2, within the policy's two tag bits.
         let slot = self.policy.insert(
             &mut self.slots,
-            u64::from(fingerprint),
+            u64::from(key.fingerprint),
             weight,
             deadline,
             kind as u8,
             now,
         );
-        self.slots.file(slot, weight, fingerprint);
+        self.slots.file(slot, weight, key);
         slot
     }
 
@@ -1069,10 +1119,8 @@ impl Engine {
     /// and forgotten (false), else its deadline follows its latest member.
     fn prune(&mut self, slot: Slot, now: Now, also: Option<&str>) -> bool {
         let set = self.members(slot);
-        // The key's length is not kept here: it is what the slot's weight holds beyond the
-        // set's own.
-        let held = u64::from(self.slots.weights[slot.index()]);
-        let key_len = usize::try_from(held - set.weight(0)).unwrap_or(0);
+        let held = u64::from(self.slots.info[slot.index()].weight);
+        let key_len = usize::from(self.slots.info[slot.index()].key_len);
         let weight = set.weight_after_prune(key_len, now, also);
         if weight == held {
             return true;
@@ -1090,7 +1138,7 @@ impl Engine {
             .check_weight(weight)
             .expect("a set that shrank still fits the entry limit");
         self.policy.reweigh(&mut self.slots, slot, weight, now);
-        self.slots.weights[slot.index()] = weight32(weight);
+        self.slots.info[slot.index()].weight = weight32(weight);
         let set = self.members_mut(slot);
         set.prune(now);
         if let Some(member) = also {
