@@ -51,6 +51,11 @@ function systemNow() {
 const SNAPSHOT_VERSION = 2;
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+/**
+ * Any UTF-16 surrogate. A key without one is well-formed; one with a surrogate gets the full
+ * check. (Faster than `isWellFormed()` on the strings a `Map` lookup has internalized.)
+ */
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /**
  * The `Cache` class over one wasm-bindgen build of `chatcache-wasm`.
@@ -773,7 +778,7 @@ export function bindCache(glue) {
 
     /** [`#checkKey`] without a call for the keys that are obviously fine. */
     #checkMissing(key) {
-      if (typeof key === 'string' && key.length > 0 && key.length * 3 <= this.#maxKeyBytes && !this.#freed && key.isWellFormed()) {
+      if (typeof key === 'string' && key.length > 0 && key.length * 3 <= this.#maxKeyBytes && !this.#freed && !SURROGATE.test(key)) {
         return;
       }
       this.#checkKey(key, 'key');
