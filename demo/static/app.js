@@ -178,10 +178,14 @@ async function pollOnce() {
 
   const knownStore = cache.peek('store'); // peek: not a lookup worth counting
   if (knownStore !== history.store) {
-    // Another database (the server's was reset): what this page holds belongs to it.
-    cache.clear();
+    if (knownStore !== undefined) {
+      // Another database (the server's was reset): what this page holds belongs to the old one.
+      cache.clear();
+      cache.set('store', history.store);
+      loadRooms().catch(offline);
+      return restartRoom();
+    }
     cache.set('store', history.store);
-    if (knownStore !== undefined) return restartRoom();
   }
   if (history.latest < after) return restartRoom(); // the room is behind what we hold
   show(history.messages, 'network');
