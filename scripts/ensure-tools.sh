@@ -5,8 +5,18 @@
 # the crate pins, wasm-pack and geckodriver at the versions of wasm/scripts/tool-versions.sh,
 # cargo-fuzz). The npm packages (Deno, Bun, workerd, the bundlers, …) come with `npm ci` in
 # wasm/scripts/test.sh. Idempotent: a second run installs nothing.
+#
+#   scripts/ensure-tools.sh          everything the tests need
+#   scripts/ensure-tools.sh --demo   only what scripts/run.sh needs to build and start the chat
+#                                    demo: the wasm32 target, the wasm-bindgen CLI, node and npm
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+case "${1:-}" in
+    "") all=true ;;
+    --demo) all=false ;;
+    *) echo "usage: $0 [--demo]" >&2; exit 2 ;;
+esac
 
 say() { printf '==> %s\n' "$*"; }
 
@@ -24,14 +34,16 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     say "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
 fi
-if ! rustup toolchain list | grep -q '^nightly'; then
+if "$all" && ! rustup toolchain list | grep -q '^nightly'; then
     say "installing the nightly toolchain (for cargo-fuzz)"
     rustup toolchain install nightly --profile minimal
 fi
 
 # --- Debian packages ------------------------------------------------------------------------
 missing=()
-for package in redis-server redis-tools chromium chromium-driver firefox-esr nodejs npm valgrind; do
+packages=(nodejs npm)
+"$all" && packages+=(redis-server redis-tools chromium chromium-driver firefox-esr valgrind)
+for package in "${packages[@]}"; do
     # A binary on PATH counts (node/npm may come from elsewhere than Debian).
     case "$package" in
         nodejs) command -v node >/dev/null && continue ;;
@@ -58,6 +70,7 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wasm_bindge
     # Not --locked: the CLI's own lock file does not resolve on every registry mirror.
     cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --force
 fi
+"$all" || exit 0
 # wasm-pack runs the wasm-bindgen tests in headless Chromium and Firefox (through geckodriver).
 # shellcheck source=../wasm/scripts/tool-versions.sh
 . wasm/scripts/tool-versions.sh

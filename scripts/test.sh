@@ -37,6 +37,14 @@ run_all() {
     say "wasm package: wasm-bindgen tests in Node, Chromium and Firefox, npm build, JS, runtime and bundler tests"
     bash wasm/scripts/test.sh
 
+    say "chat demo: end to end in headless Chromium (memory; redis-server and two servers)"
+    cargo build -p chatcache-demo
+    if [ ! -f demo/node_modules/.package-lock.json ] \
+        || [ demo/package-lock.json -nt demo/node_modules/.package-lock.json ]; then
+        (cd demo && npm ci --no-audit --no-fund)
+    fi
+    (cd demo && npm test --silent)
+
     say "fuzz smoke run (${FUZZ_SECONDS:-60} s)"
     (cd fuzz && cargo +nightly fuzz run store_ops -- -max_total_time="${FUZZ_SECONDS:-60}")
 }

@@ -3,7 +3,7 @@
 //! (atomic pushes onto a capped list, behind a rate limit) and read the history back.
 //!
 //! It is a simulation, not a network server: it runs a fixed script and exits, so it can be
-//! run anywhere (`scripts/run.sh` does).
+//! run anywhere. The chat app in the browser that `scripts/run.sh` starts is `demo/`.
 //!
 //! ```sh
 //! cargo run -p chatcache --example chat_server                    # in-memory cache
