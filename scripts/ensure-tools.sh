@@ -58,6 +58,20 @@ if [ "${#missing[@]}" -gt 0 ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
 
+# Node 20 or later (playwright-core, the wasm tests and the demo need it; Debian 12 ships 18):
+# if the node on PATH is older, install the npm registry's own Node 20 build globally.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+    say "installing Node 20 from the npm registry (the node on PATH is $(node --version 2>/dev/null))"
+    as_root npm install --global --no-fund --no-audit node@20
+    hash -r
+    node_major=$(node -p 'process.versions.node.split(".")[0]')
+    if [ "$node_major" -lt 20 ]; then
+        echo "node on PATH is still $(node --version) after installing Node 20 into $(npm prefix -g)/bin; put that first on PATH" >&2
+        exit 1
+    fi
+fi
+
 # --- cargo tools ----------------------------------------------------------------------------
 # The wasm-bindgen CLI must be exactly the version of the wasm-bindgen crate.
 wasm_bindgen_version=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
