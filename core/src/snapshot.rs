@@ -39,7 +39,9 @@ pub struct SnapshotEntry {
     /// What the key holds.
     #[serde(flatten)]
     pub value: SnapshotValue,
-    /// The entry's absolute deadline, or `None` for no expiry.
+    /// The entry's absolute deadline, or `None` for no expiry. For a member set it is the
+    /// latest member's deadline on export and is not used on import (each member's own
+    /// deadline decides).
     pub expires_at: Option<Timestamp>,
 }
 

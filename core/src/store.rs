@@ -613,7 +613,9 @@ impl Store {
 
     /// Stores every entry of `snapshot` whose deadline is after `now`, in order, as `set`
     /// would (so later entries win and the limits hold through normal eviction). Member sets
-    /// keep their members' own deadlines (expired members are skipped).
+    /// keep their members' own deadlines (expired members are skipped) and, as after
+    /// [`member_add`](Self::member_add), live until their latest member's deadline: their
+    /// entry's `expires_at` is not used.
     ///
     /// Every entry is checked before anything is stored: on error nothing changes.
     pub fn import(&mut self, snapshot: &Snapshot, now: Timestamp) -> Result<ImportSummary, Error> {
@@ -632,10 +634,12 @@ impl Store {
         let mut summary = ImportSummary::default();
         for (entry, weight) in snapshot.entries.iter().zip(weights) {
             // The latest real deadline is one before the reserved "no deadline".
-            let deadline = entry
+            let mut deadline = entry
                 .expires_at
                 .map(|at| Timestamp::from_millis(at.as_millis().min(u64::MAX - 1)));
-            if deadline.is_some_and(|at| at <= now.timestamp()) {
+            // A member set's deadline is its latest member's, checked below.
+            let is_members = matches!(entry.value, SnapshotValue::Members(_));
+            if !is_members && deadline.is_some_and(|at| at <= now.timestamp()) {
                 summary.expired += 1;
                 continue;
             }
@@ -660,6 +664,9 @@ impl Store {
                         summary.expired += 1;
                         continue;
                     }
+                    // As `member_add` keeps it: the set lives while a member does, whatever
+                    // the entry's own `expires_at` says.
+                    deadline = set.latest_deadline();
                     // Leaving expired members out only lightens the set.
                     let weight = limits
                         .check_weight(set.weight(entry.key.len()))

@@ -800,8 +800,8 @@ impl Engine {
 
     /// Stores a snapshot's member set (checked with `checkMembers`), each member with its
     /// absolute deadline; members expired by `now` are left out, and a set with none left is not
-    /// stored ([`EXPIRED`]).
-    #[allow(clippy::too_many_arguments)] // numbers in, numbers out: the boundary's shape
+    /// stored ([`EXPIRED`]). The set lives until its latest member's deadline, as after
+    /// `memberAdd` (the entry's own `expiresAt` is not used).
     #[wasm_bindgen(js_name = restoreMembers)]
     pub fn restore_members(
         &mut self,
@@ -810,12 +810,10 @@ impl Engine {
         key_len: u32,
         members: Vec<String>,
         deadlines: &[f64],
-        deadline: f64,
         now: f64,
     ) -> i32 {
         let key = self.key(slot, fingerprint, key_len);
         let result = (|| {
-            let expiry = self.expiry(TTL_AT, deadline, "snapshot expiresAt")?;
             let now = self.begin(now);
             let mut set = MemberSet::new();
             for (member, &at) in members.iter().zip(deadlines) {
@@ -831,9 +829,7 @@ impl Engine {
                 .check_weight(set.weight(key.len as usize))
                 .map_err(|error| Failure::core("snapshot", &error))?;
             let found = self.found(slot, now);
-            let Ok(deadline) = self.deadline(expiry, found, now) else {
-                return Ok(EXPIRED);
-            };
+            let deadline = set.latest_deadline();
             let held = self.store(found, key, weight, deadline, KIND_MEMBERS, now);
             self.slots.members.insert(held.as_u32(), set);
             Ok(slot_number(held))

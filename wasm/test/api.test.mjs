@@ -410,6 +410,24 @@ describe('dump / load', () => {
     assert.equal(target.get('text'), 'hi');
   });
 
+  it("lets a loaded member set live until its latest member, whatever the entry's expiresAt says", () => {
+    const { cache, clock } = clocked();
+    const now = clock.now;
+    cache.load({
+      version: 2,
+      entries: [
+        { key: 'never', members: [{ member: 'ann', expiresAt: now + 100 }], expiresAt: null },
+        { key: 'early', members: [{ member: 'bob', expiresAt: now + 300 }], expiresAt: now + 10 },
+      ],
+    });
+    assert.equal(cache.ttl('never'), 100);
+    assert.equal(cache.ttl('early'), 300);
+    clock.now += 100;
+    assert.equal(cache.purgeExpired(), 1);
+    assert.deepEqual(cache.members('early'), ['bob']);
+    assert.equal(cache.dump().entries.length, cache.size);
+  });
+
   it('refuses a bad snapshot as a whole', () => {
     const cache = new Cache({ maxEntryBytes: 100 });
     cache.set('keep', 'me');

@@ -5,8 +5,8 @@
 
 use crate::parse_integer;
 use crate::{
-    ENTRY_OVERHEAD, Error, InvalidLimits, KeyTtl, Kind, Limits, Snapshot, SnapshotEntry, Stats,
-    Store, Timestamp, Ttl,
+    ENTRY_OVERHEAD, Error, InvalidLimits, KeyTtl, Kind, Limits, Snapshot, SnapshotEntry,
+    SnapshotMember, SnapshotValue, Stats, Store, Timestamp, Ttl,
 };
 
 fn at(ms: u64) -> Timestamp {
@@ -586,6 +586,46 @@ fn export_import_round_trip_keeps_deadlines() {
     );
     assert!(!t.contains("soon", at(200)).unwrap());
     checked(&t);
+}
+
+#[test]
+fn an_imported_member_set_lives_until_its_latest_member_whatever_the_entry_says() {
+    // Found by the fuzzer: a forged entry deadline (none, or before its members') must not
+    // keep a set with no live member, nor end one that has.
+    let member = |name: &str, ms| SnapshotMember {
+        member: name.into(),
+        expires_at: at(ms),
+    };
+    let snapshot = Snapshot {
+        version: Snapshot::VERSION,
+        entries: vec![
+            SnapshotEntry {
+                key: "never".into(),
+                value: SnapshotValue::Members(vec![member("ann", 100)]),
+                expires_at: None,
+            },
+            SnapshotEntry {
+                key: "early".into(),
+                value: SnapshotValue::Members(vec![member("bob", 300)]),
+                expires_at: Some(at(10)),
+            },
+        ],
+    };
+    let mut s = store();
+    let summary = s.import(&snapshot, at(50)).unwrap();
+    assert_eq!((summary.imported, summary.expired), (2, 0));
+    assert_eq!(
+        s.ttl("never", at(50)).unwrap(),
+        Some(KeyTtl::Remaining(Ttl::from_millis(50).unwrap()))
+    );
+    assert_eq!(
+        s.ttl("early", at(50)).unwrap(),
+        Some(KeyTtl::Remaining(Ttl::from_millis(250).unwrap()))
+    );
+    assert_eq!(s.purge_expired(at(100)), 1);
+    assert_eq!(s.len(), s.export(at(100)).entries.len());
+    assert!(s.contains("early", at(299)).unwrap());
+    checked(&s);
 }
 
 #[test]
