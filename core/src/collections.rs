@@ -457,4 +457,15 @@ impl MemberSet {
             .copied()
             .map(Timestamp::from_millis)
     }
+
+    /// The deadline the set's entry gets when asked for `wanted` (`None`: no expiry): the
+    /// earlier of `wanted` and [`latest_deadline`](Self::latest_deadline). A set lives while a
+    /// member does and never longer, so `touch` and snapshots can end it early but never keep
+    /// it past its members.
+    pub fn entry_deadline(&self, wanted: Option<Timestamp>) -> Option<Timestamp> {
+        match (wanted, self.latest_deadline()) {
+            (Some(wanted), Some(latest)) => Some(wanted.min(latest)),
+            (wanted, latest) => wanted.or(latest),
+        }
+    }
 }

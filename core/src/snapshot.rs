@@ -39,9 +39,8 @@ pub struct SnapshotEntry {
     /// What the key holds.
     #[serde(flatten)]
     pub value: SnapshotValue,
-    /// The entry's absolute deadline, or `None` for no expiry. For a member set it is the
-    /// latest member's deadline on export and is not used on import (each member's own
-    /// deadline decides).
+    /// The entry's absolute deadline, or `None` for no expiry. A member set never outlives its
+    /// members: on import it ends at the earlier of this and its latest member's deadline.
     pub expires_at: Option<Timestamp>,
 }
 

@@ -275,9 +275,10 @@ impl Store {
     /// Replaces the expiry of a live entry of any kind (`None`: never expires); false if there
     /// is none.
     ///
-    /// For a member set this is the key's own expiry; the next
-    /// [`member_add`](Self::member_add) or [`member_remove`](Self::member_remove) sets it back
-    /// to the latest member deadline.
+    /// A member set lives while a member does and never longer: its expiry becomes the earlier
+    /// of `ttl` and its latest member's deadline (so `touch` can end a set early, and `None`
+    /// leaves it to its members); the next [`member_add`](Self::member_add) or
+    /// [`member_remove`](Self::member_remove) sets it back to the latest member deadline.
     pub fn touch<'k>(
         &mut self,
         key: impl AsKey<'k>,
@@ -289,8 +290,12 @@ impl Store {
         let now = self.begin(key, found, now);
         match found {
             Found::Live(slot) => {
-                self.policy
-                    .set_deadline(slot, ttl.map(|ttl| now.after(ttl)));
+                let wanted = ttl.map(|ttl| now.after(ttl));
+                let deadline = match self.entries.collections.get(&slot.as_u32()) {
+                    Some(Collection::Members(set)) => set.entry_deadline(wanted),
+                    _ => wanted,
+                };
+                self.policy.set_deadline(slot, deadline);
                 Ok(true)
             }
             Found::Expired | Found::Missing => Ok(false),
@@ -613,9 +618,9 @@ impl Store {
 
     /// Stores every entry of `snapshot` whose deadline is after `now`, in order, as `set`
     /// would (so later entries win and the limits hold through normal eviction). Member sets
-    /// keep their members' own deadlines (expired members are skipped) and, as after
-    /// [`member_add`](Self::member_add), live until their latest member's deadline: their
-    /// entry's `expires_at` is not used.
+    /// keep their members' own deadlines (expired members are skipped) and end at the earlier
+    /// of their entry's `expires_at` and their latest member's deadline, as after
+    /// [`touch`](Self::touch).
     ///
     /// Every entry is checked before anything is stored: on error nothing changes.
     pub fn import(&mut self, snapshot: &Snapshot, now: Timestamp) -> Result<ImportSummary, Error> {
@@ -637,9 +642,7 @@ impl Store {
             let mut deadline = entry
                 .expires_at
                 .map(|at| Timestamp::from_millis(at.as_millis().min(u64::MAX - 1)));
-            // A member set's deadline is its latest member's, checked below.
-            let is_members = matches!(entry.value, SnapshotValue::Members(_));
-            if !is_members && deadline.is_some_and(|at| at <= now.timestamp()) {
+            if deadline.is_some_and(|at| at <= now.timestamp()) {
                 summary.expired += 1;
                 continue;
             }
@@ -664,9 +667,8 @@ impl Store {
                         summary.expired += 1;
                         continue;
                     }
-                    // As `member_add` keeps it: the set lives while a member does, whatever
-                    // the entry's own `expires_at` says.
-                    deadline = set.latest_deadline();
+                    // A set lives while a member does and never longer (as after `touch`).
+                    deadline = set.entry_deadline(deadline);
                     // Leaving expired members out only lightens the set.
                     let weight = limits
                         .check_weight(set.weight(entry.key.len()))

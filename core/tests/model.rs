@@ -291,6 +291,21 @@ impl Counters {
     }
 }
 
+/// The deadline an entry holding `value` gets when `wanted` is asked for: a member set never
+/// outlives its latest member.
+fn capped(value: &Value, wanted: Option<u64>) -> Option<u64> {
+    match value {
+        Value::Members(set) => {
+            let latest = set.values().max().copied();
+            match (wanted, latest) {
+                (Some(wanted), Some(latest)) => Some(wanted.min(latest)),
+                (wanted, latest) => wanted.or(latest),
+            }
+        }
+        _ => wanted,
+    }
+}
+
 /// A model entry's content.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Value {
@@ -507,7 +522,7 @@ impl Model {
             return Ok(false);
         }
         let entry = self.entries.get_mut(key).expect("a live entry is held");
-        entry.1 = Self::deadline(at, ttl);
+        entry.1 = capped(&entry.0, Self::deadline(at, ttl));
         Ok(true)
     }
 
@@ -760,6 +775,7 @@ impl Model {
             if empty || deadline.is_some_and(|deadline| deadline <= at) {
                 summary.expired += 1;
             } else {
+                let deadline = capped(&value, deadline);
                 self.write(&entry.key, value, deadline);
                 summary.imported += 1;
             }

@@ -112,7 +112,8 @@ pub trait Cache: Send + Sync + fmt::Debug {
     async fn decr(&self, key: &str, by: i64) -> Result<i64, CacheError>;
 
     /// Replaces the expiry of a live entry (`None` makes it persistent). Returns whether the key
-    /// existed.
+    /// existed. A member set never outlives its members: its expiry becomes the earlier of
+    /// `expiry` and its latest member's deadline.
     async fn touch(&self, key: &str, expiry: Option<Duration>) -> Result<bool, CacheError>;
 
     /// The remaining lifetime of `key`: `None` if missing, [`KeyTtl::Persistent`] if it never

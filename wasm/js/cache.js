@@ -626,7 +626,7 @@ export function bindCache(glue) {
         } else if (entry.kind === KIND_LIST) {
           slot = this.#engine.restoreList(old, print, entry.keyLen, entry.lengths, deadline, now);
         } else {
-          slot = this.#engine.restoreMembers(old, print, entry.keyLen, entry.names, entry.deadlines, now);
+          slot = this.#engine.restoreMembers(old, print, entry.keyLen, entry.names, entry.deadlines, deadline, now);
         }
         this.#check(slot);
         this.#afterCall();

@@ -435,9 +435,13 @@ impl Engine {
             let now = self.begin(now);
             Ok(match self.found(slot, now) {
                 Found::Live(held) => {
-                    let Ok(deadline) = self.deadline(expiry, Found::Live(held), now) else {
+                    let Ok(mut deadline) = self.deadline(expiry, Found::Live(held), now) else {
                         return Ok(0);
                     };
+                    if u32::from(self.policy.tag(held)) == KIND_MEMBERS {
+                        // A member set never outlives its members.
+                        deadline = self.members(held).entry_deadline(deadline);
+                    }
                     self.policy.set_deadline(held, deadline);
                     1
                 }
@@ -800,8 +804,9 @@ impl Engine {
 
     /// Stores a snapshot's member set (checked with `checkMembers`), each member with its
     /// absolute deadline; members expired by `now` are left out, and a set with none left is not
-    /// stored ([`EXPIRED`]). The set lives until its latest member's deadline, as after
-    /// `memberAdd` (the entry's own `expiresAt` is not used).
+    /// stored ([`EXPIRED`]). The set ends at the earlier of `deadline` (the entry's) and its
+    /// latest member's deadline: a set never outlives its members.
+    #[allow(clippy::too_many_arguments)] // numbers in, numbers out: the boundary's shape
     #[wasm_bindgen(js_name = restoreMembers)]
     pub fn restore_members(
         &mut self,
@@ -810,10 +815,12 @@ impl Engine {
         key_len: u32,
         members: Vec<String>,
         deadlines: &[f64],
+        deadline: f64,
         now: f64,
     ) -> i32 {
         let key = self.key(slot, fingerprint, key_len);
         let result = (|| {
+            let expiry = self.expiry(TTL_AT, deadline, "snapshot expiresAt")?;
             let now = self.begin(now);
             let mut set = MemberSet::new();
             for (member, &at) in members.iter().zip(deadlines) {
@@ -829,7 +836,10 @@ impl Engine {
                 .check_weight(set.weight(key.len as usize))
                 .map_err(|error| Failure::core("snapshot", &error))?;
             let found = self.found(slot, now);
-            let deadline = set.latest_deadline();
+            let Ok(deadline) = self.deadline(expiry, found, now) else {
+                return Ok(EXPIRED);
+            };
+            let deadline = set.entry_deadline(deadline);
             let held = self.store(found, key, weight, deadline, KIND_MEMBERS, now);
             self.slots.members.insert(held.as_u32(), set);
             Ok(slot_number(held))

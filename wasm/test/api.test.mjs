@@ -410,22 +410,25 @@ describe('dump / load', () => {
     assert.equal(target.get('text'), 'hi');
   });
 
-  it("lets a loaded member set live until its latest member, whatever the entry's expiresAt says", () => {
+  it('never lets a member set outlive its members (load and touch)', () => {
     const { cache, clock } = clocked();
     const now = clock.now;
     cache.load({
       version: 2,
       entries: [
         { key: 'never', members: [{ member: 'ann', expiresAt: now + 100 }], expiresAt: null },
-        { key: 'early', members: [{ member: 'bob', expiresAt: now + 300 }], expiresAt: now + 10 },
+        { key: 'early', members: [{ member: 'bob', expiresAt: now + 300 }], expiresAt: now + 200 },
       ],
     });
     assert.equal(cache.ttl('never'), 100);
-    assert.equal(cache.ttl('early'), 300);
+    assert.equal(cache.ttl('early'), 200);
     clock.now += 100;
     assert.equal(cache.purgeExpired(), 1);
     assert.deepEqual(cache.members('early'), ['bob']);
     assert.equal(cache.dump().entries.length, cache.size);
+    cache.memberAdd('room', 'cy', { ttl: 100 });
+    assert.equal(cache.touch('room', 1_000), true);
+    assert.equal(cache.ttl('room'), 100);
   });
 
   it('refuses a bad snapshot as a whole', () => {

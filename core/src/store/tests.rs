@@ -589,9 +589,9 @@ fn export_import_round_trip_keeps_deadlines() {
 }
 
 #[test]
-fn an_imported_member_set_lives_until_its_latest_member_whatever_the_entry_says() {
-    // Found by the fuzzer: a forged entry deadline (none, or before its members') must not
-    // keep a set with no live member, nor end one that has.
+fn a_member_set_never_outlives_its_members() {
+    // Found by the fuzzer: neither a forged snapshot deadline (none) nor `touch` may keep a set
+    // with no live member; both may end one early.
     let member = |name: &str, ms| SnapshotMember {
         member: name.into(),
         expires_at: at(ms),
@@ -607,24 +607,28 @@ fn an_imported_member_set_lives_until_its_latest_member_whatever_the_entry_says(
             SnapshotEntry {
                 key: "early".into(),
                 value: SnapshotValue::Members(vec![member("bob", 300)]),
-                expires_at: Some(at(10)),
+                expires_at: Some(at(200)),
             },
         ],
     };
     let mut s = store();
     let summary = s.import(&snapshot, at(50)).unwrap();
     assert_eq!((summary.imported, summary.expired), (2, 0));
-    assert_eq!(
-        s.ttl("never", at(50)).unwrap(),
-        Some(KeyTtl::Remaining(Ttl::from_millis(50).unwrap()))
-    );
-    assert_eq!(
-        s.ttl("early", at(50)).unwrap(),
-        Some(KeyTtl::Remaining(Ttl::from_millis(250).unwrap()))
-    );
+    let remaining = |ms| Some(KeyTtl::Remaining(Ttl::from_millis(ms).unwrap()));
+    assert_eq!(s.ttl("never", at(50)).unwrap(), remaining(50));
+    assert_eq!(s.ttl("early", at(50)).unwrap(), remaining(150));
     assert_eq!(s.purge_expired(at(100)), 1);
     assert_eq!(s.len(), s.export(at(100)).entries.len());
-    assert!(s.contains("early", at(299)).unwrap());
+    assert_eq!(s.purge_expired(at(200)), 1);
+
+    s.member_add("room", "cy", Ttl::from_millis(100).unwrap(), at(200))
+        .unwrap();
+    assert!(s.touch("room", ttl(1_000), at(200)).unwrap());
+    assert_eq!(s.ttl("room", at(200)).unwrap(), remaining(100));
+    assert!(s.touch("room", None, at(200)).unwrap());
+    assert_eq!(s.ttl("room", at(200)).unwrap(), remaining(100));
+    assert!(s.touch("room", ttl(10), at(200)).unwrap());
+    assert!(!s.contains("room", at(210)).unwrap());
     checked(&s);
 }
 

@@ -296,6 +296,39 @@ static MEMBER_REMOVE: LazyLock<LuaScript> = LazyLock::new(|| {
     ))
 });
 
+/// `touch` on any kind. `KEYS[1]`: the key. ARGV: ttl in ms (0: no expiry). Answers 1 if a
+/// live entry was touched, else 0. A member set never outlives its members: its expiry becomes
+/// the earlier of the ttl and its latest member's deadline (as in the core), and a set with no
+/// live member is not touched.
+pub(super) static TOUCH: LazyLock<LuaScript> = LazyLock::new(|| {
+    LuaScript::new(concat!(
+        "local key = KEYS[1]
+         local kind = redis.call('TYPE', key)['ok']
+         if kind == 'none' then return 0 end
+         local ttl = tonumber(ARGV[1])
+         if kind ~= 'zset' then
+           if ttl > 0 then redis.call('PEXPIRE', key, ARGV[1]) else redis.call('PERSIST', key) end
+           return 1
+         end\n",
+        header!(),
+        server_now!(),
+        sentinel!(),
+        "local at = sentinel() and -2 or -1
+         local latest = tonumber(redis.call('ZRANGE', key, at, at, 'WITHSCORES')[2])
+         if not latest or latest <= now then return 0 end
+         if ttl > 0 and now + ttl < latest then
+           redis.call('PEXPIREAT', key, string.format('%d', now + ttl))
+         elseif latest < math.huge then
+           redis.call('PEXPIREAT', key, string.format('%d', math.ceil(latest)))
+         elseif ttl > 0 then
+           redis.call('PEXPIRE', key, ARGV[1])
+         else
+           redis.call('PERSIST', key)
+         end
+         return 1",
+    ))
+});
+
 /// Which script to run, with its key and arguments.
 pub(super) enum Call<'a> {
     ListPush {

@@ -706,28 +706,16 @@ impl Cache for RedisCache {
     async fn touch(&self, key: &str, expiry: Option<Duration>) -> Result<bool, CacheError> {
         let ttl = to_ttl(expiry)?;
         self.inner.limits.check_key(key)?;
-        let full = self.full_key(key);
-        match ttl {
-            Some(ttl) => {
-                let mut cmd = key_cmd("PEXPIRE", full, 1, 20);
-                cmd.arg(ttl.as_millis());
-                Ok(self.query::<u64>(cx("touch"), &cmd).await? == 1)
-            }
-            None => {
-                // PERSIST answers 0 both for "missing" and "already persistent"; EXISTS in the
-                // same transaction tells them apart.
-                let mut pipe = redis::pipe();
-                pipe.atomic()
-                    .cmd("PERSIST")
-                    .arg(&full)
-                    .ignore()
-                    .cmd("EXISTS")
-                    .arg(&full);
-                let transport = &self.inner.transport;
-                let (exists,): (u64,) = self.run(cx("touch"), || transport.pipeline(&pipe)).await?;
-                Ok(exists == 1)
-            }
-        }
+        // One script for every kind: a member set's expiry is capped by its members'.
+        let full = [self.full_key(key)];
+        let ms = [ttl.map_or(0, Ttl::as_millis)];
+        let transport = &self.inner.transport;
+        let touched: u64 = self
+            .run(cx("touch"), || {
+                transport.eval(&collections::TOUCH, &full, &ms)
+            })
+            .await?;
+        Ok(touched == 1)
     }
 
     async fn ttl(&self, key: &str) -> Result<Option<KeyTtl>, CacheError> {
