@@ -72,6 +72,11 @@ const NOT_IN_HEAP: u32 = u32::MAX;
 pub const MAX_ACCESS_COUNT: u8 = 3;
 /// A small-queue entry read at least this often since insertion is promoted to the main queue.
 const PROMOTE_AT: u8 = 1;
+/// The small queue's share of the limits, in percent: it is evicted from while it holds more
+/// than this share of `max_entries` or of `max_bytes`.
+const SMALL_PERCENT: u64 = 4;
+/// Ghosts kept, in percent of the entries held.
+const GHOST_PERCENT: usize = 45;
 /// Expired entries reclaimed, at most, by each [`Policy::begin`].
 const RECLAIM_PER_CALL: usize = 2;
 
@@ -729,8 +734,10 @@ impl Policy {
             }
             let small_over_share = small.len > 0
                 && (main.len == 0
-                    || small.weight.saturating_mul(10) > self.limits.max_bytes()
-                    || small.len.saturating_mul(10) > self.limits.max_entries());
+                    || small.weight.saturating_mul(100)
+                        > self.limits.max_bytes().saturating_mul(SMALL_PERCENT)
+                    || (small.len as u64).saturating_mul(100)
+                        > (self.limits.max_entries() as u64).saturating_mul(SMALL_PERCENT));
             let (queue, list) = if small_over_share {
                 (SMALL, small)
             } else {
@@ -754,7 +761,9 @@ impl Policy {
                 }
                 _ => {
                     if queue == SMALL {
-                        let capacity = self.len().max(16).min(self.limits.max_entries());
+                        let capacity = (self.len() * GHOST_PERCENT / 100)
+                            .max(16)
+                            .min(self.limits.max_entries());
                         self.ghost.insert(host.fingerprint(slot), capacity);
                     }
                     self.free(tail, host.weight(slot));
