@@ -72,6 +72,7 @@ const TAG_BYTES: u8 = 0;
 const TAG_LIST: u8 = 1;
 const TAG_MEMBERS: u8 = 2;
 
+#[inline]
 fn kind_of(tag: u8) -> Kind {
     match tag {
         TAG_LIST => Kind::List,
@@ -175,9 +176,22 @@ impl Store {
     /// The byte value under `key`, counting a hit or a miss and marking the entry as used.
     ///
     /// [`Error::WrongType`] if the key holds a list or a member set.
+    #[inline]
     pub fn get<'k>(&mut self, key: impl AsKey<'k>, now: Timestamp) -> Result<Option<&[u8]>, Error> {
-        let key = self.key(key)?;
-        let found = self.find_checked(key, now, Kind::Bytes)?;
+        let key = key.hashed(&self.entries.hasher);
+        // One probe of the index. A key that is found passed `check_key` when it was stored, so
+        // only a key that is not found needs checking (for the error an invalid key gets).
+        let found = match self.entries.find(key) {
+            Some(slot) if self.policy.is_live(slot, self.policy.preview(now)) => {
+                self.expect_kind(slot, Kind::Bytes)?;
+                Found::Live(slot)
+            }
+            Some(_) => Found::Expired,
+            None => {
+                self.limits().check_key(key.key())?;
+                Found::Missing
+            }
+        };
         self.begin(key, found, now);
         match found {
             Found::Live(slot) => {
@@ -719,6 +733,7 @@ impl<'a> Iterator for Members<'a> {
 // Internals.
 impl Store {
     /// Hashes and checks a key.
+    #[inline]
     fn key<'k>(&self, key: impl AsKey<'k>) -> Result<HashedKey<'k>, Error> {
         let key = key.hashed(&self.entries.hasher);
         self.limits().check_key(key.key())?;
@@ -727,12 +742,14 @@ impl Store {
 
     /// What is under `key` at the effective time of `now`, without recording that time (the
     /// call may still be refused).
+    #[inline]
     fn find(&self, key: HashedKey<'_>, now: Timestamp) -> Found {
         self.lookup(key, self.policy.preview(now))
     }
 
     /// [`find`](Self::find) for an operation on `kind`: a live entry of another kind is
     /// [`Error::WrongType`].
+    #[inline]
     fn find_checked(&self, key: HashedKey<'_>, now: Timestamp, kind: Kind) -> Result<Found, Error> {
         let found = self.find(key, now);
         if let Found::Live(slot) = found {
@@ -741,6 +758,7 @@ impl Store {
         Ok(found)
     }
 
+    #[inline(always)]
     fn lookup(&self, key: HashedKey<'_>, now: Now) -> Found {
         match self.entries.find(key) {
             Some(slot) if self.policy.is_live(slot, now) => Found::Live(slot),
@@ -749,6 +767,7 @@ impl Store {
         }
     }
 
+    #[inline]
     fn expect_kind(&self, slot: Slot, kind: Kind) -> Result<(), Error> {
         let found = kind_of(self.policy.tag(slot));
         if found == kind {
@@ -766,6 +785,7 @@ impl Store {
     ///
     /// A live entry found at the same effective time stays where it is: only expired entries
     /// are reclaimed.
+    #[inline]
     fn begin(&mut self, key: HashedKey<'_>, found: Found, now: Timestamp) -> Now {
         let now = self.policy.begin(&mut self.entries, now);
         if let Found::Expired = found {
@@ -973,6 +993,7 @@ impl Host for Entries {
 }
 
 impl Entries {
+    #[inline]
     fn find(&self, key: HashedKey<'_>) -> Option<Slot> {
         let bytes = key.key().as_bytes();
         self.index
@@ -982,6 +1003,7 @@ impl Entries {
             .map(|&slot| Slot::from_u32(slot))
     }
 
+    #[inline]
     fn key_bytes(&self, slot: Slot) -> &[u8] {
         &self.data[slot.index()][..usize::from(self.key_len[slot.index()])]
     }
@@ -991,6 +1013,7 @@ impl Entries {
         std::str::from_utf8(self.key_bytes(slot)).expect("stored keys are valid UTF-8")
     }
 
+    #[inline]
     fn value(&self, slot: Slot) -> &[u8] {
         &self.data[slot.index()][usize::from(self.key_len[slot.index()])..]
     }
