@@ -545,18 +545,20 @@ impl Policy {
 
 // Internals.
 impl Policy {
-    /// Whether [`reclaim_expired`](Self::reclaim_expired) may find anything at `now`: false
-    /// only when neither the earliest near deadline nor the earliest far one has passed, so
-    /// that calls on a policy with nothing expired skip it in a comparison or two.
+    /// Whether [`reclaim_expired`](Self::reclaim_expired) may find anything at `now`, an
+    /// effective time from [`advance`](Self::advance): true only when the earliest near
+    /// deadline has passed, so that calls on a policy with nothing expired skip it in a
+    /// comparison or two.
+    ///
+    /// Far deadlines need no look: they are at least `DEADLINE_FAR` ms after the epoch (else
+    /// they would be codes; `validate` checks it), and `advance` leaves `now` less than
+    /// `EPOCH_SPAN_MS` after it, so none of them has passed.
     #[inline]
     fn may_have_expired(&self, now: Now) -> bool {
+        debug_assert!(now.0 - self.epoch < EPOCH_SPAN_MS);
         self.heap
             .first()
             .is_some_and(|&slot| !self.is_live(Slot(slot), now))
-            || self
-                .far
-                .earliest()
-                .is_some_and(|deadline| deadline <= now.0)
     }
 
     /// Records `now` as the latest time seen and moves the epoch up if due.

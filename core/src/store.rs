@@ -182,7 +182,9 @@ impl Store {
         // only a key that is not found needs checking (for the error an invalid key gets).
         let found = match self.entries.find(key) {
             Some(slot) if self.policy.is_live(slot, self.policy.preview(now)) => {
-                self.expect_kind(slot, Kind::Bytes)?;
+                if self.policy.tag(slot) != TAG_BYTES {
+                    self.expect_kind(slot, Kind::Bytes)?;
+                }
                 Found::Live(slot)
             }
             Some(_) => Found::Expired,
