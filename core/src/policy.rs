@@ -76,7 +76,7 @@ const PROMOTE_AT: u8 = 1;
 /// than this share of `max_entries` or of `max_bytes`.
 const SMALL_PERCENT: u64 = 4;
 /// Ghosts kept, in percent of the entries held.
-const GHOST_PERCENT: usize = 45;
+const GHOST_PERCENT: u64 = 45;
 /// Expired entries reclaimed, at most, by each [`Policy::begin`].
 const RECLAIM_PER_CALL: usize = 2;
 
@@ -799,9 +799,9 @@ impl Policy {
                 }
                 _ => {
                     if queue == SMALL {
-                        let capacity = (self.len() * GHOST_PERCENT / 100)
-                            .max(16)
-                            .min(self.limits.max_entries());
+                        // In u64: `len * 45` may not fit a 32-bit usize (wasm).
+                        let ghosts = (self.len() as u64 * GHOST_PERCENT / 100) as usize;
+                        let capacity = ghosts.max(16).min(self.limits.max_entries());
                         self.ghost.insert(host.fingerprint(slot), capacity);
                     }
                     self.free(tail, host.weight(slot));
