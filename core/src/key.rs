@@ -41,6 +41,7 @@ impl KeyHasher {
     }
 
     /// `key` with its hash.
+    #[inline]
     pub fn hash<'k>(&self, key: &'k str) -> HashedKey<'k> {
         HashedKey {
             key,
@@ -48,6 +49,7 @@ impl KeyHasher {
         }
     }
 
+    #[inline]
     pub(crate) fn hash_bytes(&self, key: &[u8]) -> u64 {
         FixedState::with_seed(self.seed).hash_one(key)
     }
@@ -63,12 +65,14 @@ pub struct HashedKey<'k> {
 
 impl<'k> HashedKey<'k> {
     /// The key.
+    #[inline]
     pub fn key(&self) -> &'k str {
         self.key
     }
 
     /// Its hash, e.g. to pick a shard (prefer the top bits: the store's index uses the low
     /// ones).
+    #[inline]
     pub fn hash(&self) -> u64 {
         self.hash
     }
@@ -83,12 +87,14 @@ pub trait AsKey<'k>: Copy {
 
 /// Any borrowed string: `&str`, `&String`, `&Box<str>`, …
 impl<'k, T: AsRef<str> + ?Sized> AsKey<'k> for &'k T {
+    #[inline]
     fn hashed(self, hasher: &KeyHasher) -> HashedKey<'k> {
         hasher.hash(self.as_ref())
     }
 }
 
 impl<'k> AsKey<'k> for HashedKey<'k> {
+    #[inline]
     fn hashed(self, hasher: &KeyHasher) -> HashedKey<'k> {
         debug_assert_eq!(
             self.hash,

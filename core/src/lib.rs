@@ -63,9 +63,10 @@
 //!   a user changing the system time) cannot resurrect an expired entry or corrupt the expiry
 //!   heap; TTLs set meanwhile count from the latest time seen.
 //! - **Eviction** is S3-FIFO (Yang et al., *FIFO queues are all you need for cache eviction*,
-//!   SOSP 2023): new keys enter a small probationary FIFO holding about 10 % of the capacity;
+//!   SOSP 2023): new keys enter a small probationary FIFO holding about 4 % of the capacity;
 //!   an entry read while there is promoted to the main FIFO when it reaches the tail, others
-//!   are evicted and remembered as ghosts (fingerprints only). A key that returns while still
+//!   are evicted and remembered as ghosts (fingerprints only, as many as 45 % of the entries
+//!   held). A key that returns while still
 //!   a ghost goes straight to the main FIFO, whose entries are reinserted while their 2-bit
 //!   access counter is non-zero (decrementing it). One-hit wonders and scans therefore pass
 //!   through the small queue without flushing the frequently used working set.
@@ -74,15 +75,16 @@
 //! # Memory
 //!
 //! No allocation is made per byte value beyond one buffer holding the key and value bytes
-//! together. Metadata per held entry is 36 bytes of per-slot vectors (the policy's two queue
+//! together. Metadata per held entry is 34 bytes of per-slot vectors (the policy's two queue
 //! links, heap position, 32-bit deadline code, access count and queue/kind byte: 18; the
-//! buffer's pointer and length and the key length: 18), 4 bytes plus one control byte in the
+//! buffer's pointer and length: 16), 2 bytes of key length at the start of the buffer, 4 bytes
+//! plus one control byte in the
 //! hash index (at a load factor between 44 % and 87.5 %), and 4 bytes in the expiry heap for
 //! entries with a TTL:
 //!
 //! ```text
 //! metadata ≈ 36 + 5 / load + (4 if the entry has a TTL) bytes   (≈ 42–51 bytes)
-//! ghosts   ≤ 8 + 5 / load bytes per remembered key (at most one per held entry, min 16)
+//! ghosts   ≤ 8 + 5 / load bytes per remembered key (at most 45 % of the held entries, min 16)
 //! ```
 //!
 //! The per-slot vectors grow by a quarter at a time and stop at `max_entries`. Deadlines are

@@ -99,11 +99,13 @@ impl Limits {
     }
 
     /// Checks a key: non-empty and at most `max_key_bytes` bytes.
+    #[inline]
     pub fn check_key(&self, key: &str) -> Result<(), Error> {
         self.check_key_len(key.len())
     }
 
     /// [`check_key`](Self::check_key) for a host that measured the key's UTF-8 length itself.
+    #[inline]
     pub fn check_key_len(&self, len: usize) -> Result<(), Error> {
         if len == 0 {
             return Err(Error::EmptyKey);

@@ -72,6 +72,11 @@ const NOT_IN_HEAP: u32 = u32::MAX;
 pub const MAX_ACCESS_COUNT: u8 = 3;
 /// A small-queue entry read at least this often since insertion is promoted to the main queue.
 const PROMOTE_AT: u8 = 1;
+/// The small queue's share of the limits, in percent: it is evicted from while it holds more
+/// than this share of `max_entries` or of `max_bytes`.
+const SMALL_PERCENT: u64 = 4;
+/// Ghosts kept, in percent of the entries held.
+const GHOST_PERCENT: u64 = 45;
 /// Expired entries reclaimed, at most, by each [`Policy::begin`].
 const RECLAIM_PER_CALL: usize = 2;
 
@@ -262,6 +267,7 @@ impl Policy {
     }
 
     /// The limits this policy keeps.
+    #[inline]
     pub fn limits(&self) -> &Limits {
         &self.limits
     }
@@ -311,15 +317,19 @@ impl Policy {
     /// Starts a call at the host's time `now`: records it as the latest time seen (earlier
     /// times are treated as that latest one), moves the epoch up if due, and reclaims up to two
     /// expired entries (earliest deadline first). Returns the effective time.
+    #[inline(always)]
     pub fn begin(&mut self, host: &mut impl Host, now: Timestamp) -> Now {
         let now = self.advance(now);
-        self.reclaim_expired(host, now, RECLAIM_PER_CALL);
+        if self.may_have_expired(now) {
+            self.reclaim_expired(host, now, RECLAIM_PER_CALL);
+        }
         now
     }
 
     /// [`begin`](Self::begin) for `&self` reads: records `now` as the latest time seen, so a
     /// read at a later time followed by one at an earlier time cannot see an expired entry come
     /// back, and returns the effective time.
+    #[inline]
     pub fn observe(&self, now: Timestamp) -> Now {
         let now = now.as_millis();
         Now(self.clock.fetch_max(now, Ordering::Relaxed).max(now))
@@ -327,6 +337,7 @@ impl Policy {
 
     /// The effective time at `now` without recording it, for a call that may still be refused
     /// (a refused call changes nothing, not even the latest time seen).
+    #[inline]
     pub fn preview(&self, now: Timestamp) -> Now {
         Now(self.clock.load(Ordering::Relaxed).max(now.as_millis()))
     }
@@ -345,9 +356,20 @@ impl Policy {
     }
 
     /// Whether the held `slot` is live (its deadline is after `now`).
+    #[inline]
     pub fn is_live(&self, slot: Slot, now: Now) -> bool {
-        self.deadline_millis(slot.0)
-            .is_none_or(|deadline| deadline > now.0)
+        let code = self.codes[slot.index()];
+        // `now` is never before the epoch (both come from the clock, the epoch moves up to it).
+        let since_epoch = now.0.saturating_sub(self.epoch);
+        if since_epoch < u64::from(DEADLINE_FAR) {
+            // One comparison: a near code is live when after `now - epoch`; "never" is above
+            // every such value, and a far deadline is at least `epoch + DEADLINE_FAR`, after
+            // `now`, so both read as live too.
+            u64::from(code) > since_epoch
+        } else {
+            self.deadline_millis(slot.0)
+                .is_none_or(|deadline| deadline > now.0)
+        }
     }
 
     /// The deadline of the held `slot`, or `None` if it never expires.
@@ -356,6 +378,7 @@ impl Policy {
     }
 
     /// The host's tag of the held `slot` (see [`insert`](Self::insert)).
+    #[inline]
     pub fn tag(&self, slot: Slot) -> u8 {
         self.meta[slot.index()] >> TAG_SHIFT
     }
@@ -368,18 +391,21 @@ impl Policy {
     }
 
     /// Counts a hit on the held `slot` and marks it as used.
+    #[inline]
     pub fn record_hit(&mut self, slot: Slot) {
         self.counters.hits += 1;
         self.mark_used(slot);
     }
 
     /// Marks the held `slot` as used (a write or a read that does not count as a hit).
+    #[inline]
     pub fn mark_used(&mut self, slot: Slot) {
         let count = &mut self.access[slot.index()];
         *count = count.saturating_add(1).min(MAX_ACCESS_COUNT);
     }
 
     /// Counts a lookup that found nothing.
+    #[inline]
     pub fn record_miss(&mut self) {
         self.counters.misses += 1;
     }
@@ -519,7 +545,24 @@ impl Policy {
 
 // Internals.
 impl Policy {
+    /// Whether [`reclaim_expired`](Self::reclaim_expired) may find anything at `now`, an
+    /// effective time from [`advance`](Self::advance): true only when the earliest near
+    /// deadline has passed, so that calls on a policy with nothing expired skip it in a
+    /// comparison or two.
+    ///
+    /// Far deadlines need no look: they are at least `DEADLINE_FAR` ms after the epoch (else
+    /// they would be codes; `validate` checks it), and `advance` leaves `now` less than
+    /// `EPOCH_SPAN_MS` after it, so none of them has passed.
+    #[inline]
+    fn may_have_expired(&self, now: Now) -> bool {
+        debug_assert!(now.0 - self.epoch < EPOCH_SPAN_MS);
+        self.heap
+            .first()
+            .is_some_and(|&slot| !self.is_live(Slot(slot), now))
+    }
+
     /// Records `now` as the latest time seen and moves the epoch up if due.
+    #[inline]
     fn advance(&mut self, now: Timestamp) -> Now {
         let clock = self.clock.get_mut();
         *clock = (*clock).max(now.as_millis());
@@ -729,8 +772,10 @@ impl Policy {
             }
             let small_over_share = small.len > 0
                 && (main.len == 0
-                    || small.weight.saturating_mul(10) > self.limits.max_bytes()
-                    || small.len.saturating_mul(10) > self.limits.max_entries());
+                    || small.weight.saturating_mul(100)
+                        > self.limits.max_bytes().saturating_mul(SMALL_PERCENT)
+                    || (small.len as u64).saturating_mul(100)
+                        > (self.limits.max_entries() as u64).saturating_mul(SMALL_PERCENT));
             let (queue, list) = if small_over_share {
                 (SMALL, small)
             } else {
@@ -754,7 +799,9 @@ impl Policy {
                 }
                 _ => {
                     if queue == SMALL {
-                        let capacity = self.len().max(16).min(self.limits.max_entries());
+                        // In u64: `len * 45` may not fit a 32-bit usize (wasm).
+                        let ghosts = (self.len() as u64 * GHOST_PERCENT / 100) as usize;
+                        let capacity = ghosts.max(16).min(self.limits.max_entries());
                         self.ghost.insert(host.fingerprint(slot), capacity);
                     }
                     self.free(tail, host.weight(slot));

@@ -72,6 +72,7 @@ const TAG_BYTES: u8 = 0;
 const TAG_LIST: u8 = 1;
 const TAG_MEMBERS: u8 = 2;
 
+#[inline]
 fn kind_of(tag: u8) -> Kind {
     match tag {
         TAG_LIST => Kind::List,
@@ -94,10 +95,10 @@ struct Entries {
     hasher: KeyHasher,
     /// Slot numbers, keyed by the hash of the key bytes.
     index: HashTable<u32>,
-    /// Per slot: the key's UTF-8 bytes, followed by the value for a byte value.
+    /// Per slot: the key's length ([`HEADER`] bytes, little-endian), the key's UTF-8 bytes,
+    /// then the value for a byte value; empty for a vacant slot. One buffer and one load
+    /// answer both the index's key comparison and the read of the value.
     data: Vec<Box<[u8]>>,
-    /// Per slot: the key's length in `data`.
-    key_len: Vec<u16>,
     /// Lists and member sets, by slot. Their `data` holds the key alone.
     collections: HashMap<u32, Collection>,
 }
@@ -135,7 +136,6 @@ impl Store {
                 hasher,
                 index: HashTable::new(),
                 data: Vec::new(),
-                key_len: Vec::new(),
                 collections: HashMap::new(),
             },
         }
@@ -175,9 +175,24 @@ impl Store {
     /// The byte value under `key`, counting a hit or a miss and marking the entry as used.
     ///
     /// [`Error::WrongType`] if the key holds a list or a member set.
+    #[inline]
     pub fn get<'k>(&mut self, key: impl AsKey<'k>, now: Timestamp) -> Result<Option<&[u8]>, Error> {
-        let key = self.key(key)?;
-        let found = self.find_checked(key, now, Kind::Bytes)?;
+        let key = key.hashed(&self.entries.hasher);
+        // One probe of the index. A key that is found passed `check_key` when it was stored, so
+        // only a key that is not found needs checking (for the error an invalid key gets).
+        let found = match self.entries.find(key) {
+            Some(slot) if self.policy.is_live(slot, self.policy.preview(now)) => {
+                if self.policy.tag(slot) != TAG_BYTES {
+                    self.expect_kind(slot, Kind::Bytes)?;
+                }
+                Found::Live(slot)
+            }
+            Some(_) => Found::Expired,
+            None => {
+                self.limits().check_key(key.key())?;
+                Found::Missing
+            }
+        };
         self.begin(key, found, now);
         match found {
             Found::Live(slot) => {
@@ -728,6 +743,7 @@ impl<'a> Iterator for Members<'a> {
 // Internals.
 impl Store {
     /// Hashes and checks a key.
+    #[inline]
     fn key<'k>(&self, key: impl AsKey<'k>) -> Result<HashedKey<'k>, Error> {
         let key = key.hashed(&self.entries.hasher);
         self.limits().check_key(key.key())?;
@@ -736,12 +752,14 @@ impl Store {
 
     /// What is under `key` at the effective time of `now`, without recording that time (the
     /// call may still be refused).
+    #[inline]
     fn find(&self, key: HashedKey<'_>, now: Timestamp) -> Found {
         self.lookup(key, self.policy.preview(now))
     }
 
     /// [`find`](Self::find) for an operation on `kind`: a live entry of another kind is
     /// [`Error::WrongType`].
+    #[inline]
     fn find_checked(&self, key: HashedKey<'_>, now: Timestamp, kind: Kind) -> Result<Found, Error> {
         let found = self.find(key, now);
         if let Found::Live(slot) = found {
@@ -750,6 +768,7 @@ impl Store {
         Ok(found)
     }
 
+    #[inline(always)]
     fn lookup(&self, key: HashedKey<'_>, now: Now) -> Found {
         match self.entries.find(key) {
             Some(slot) if self.policy.is_live(slot, now) => Found::Live(slot),
@@ -758,6 +777,7 @@ impl Store {
         }
     }
 
+    #[inline]
     fn expect_kind(&self, slot: Slot, kind: Kind) -> Result<(), Error> {
         let found = kind_of(self.policy.tag(slot));
         if found == kind {
@@ -775,6 +795,7 @@ impl Store {
     ///
     /// A live entry found at the same effective time stays where it is: only expired entries
     /// are reclaimed.
+    #[inline]
     fn begin(&mut self, key: HashedKey<'_>, found: Found, now: Timestamp) -> Now {
         let now = self.policy.begin(&mut self.entries, now);
         if let Found::Expired = found {
@@ -822,7 +843,7 @@ impl Store {
                 );
                 let data = match &payload {
                     Payload::Bytes(value) => pack(key.key(), value),
-                    Payload::Collection(_) => Box::from(key.key().as_bytes()),
+                    Payload::Collection(_) => pack(key.key(), &[]),
                 };
                 let max_slots = self.policy.limits().max_entries();
                 self.entries.file(slot, key, data, max_slots);
@@ -849,18 +870,19 @@ impl Store {
         }
         self.policy.set_tag(slot, payload.tag());
         let data = &mut self.entries.data[slot.index()];
+        let value_at = HEADER + key.key().len();
         match payload {
             Payload::Bytes(value) => {
-                if data.len() == key.key().len() + value.len() {
+                if data.len() == value_at + value.len() {
                     // Same size: reuse the buffer (the key bytes are already the same).
-                    data[key.key().len()..].copy_from_slice(value);
+                    data[value_at..].copy_from_slice(value);
                 } else {
                     *data = pack(key.key(), value);
                 }
             }
             Payload::Collection(collection) => {
-                if data.len() != key.key().len() {
-                    *data = Box::from(key.key().as_bytes());
+                if data.len() != value_at {
+                    *data = pack(key.key(), &[]);
                 }
                 self.entries.collections.insert(slot.as_u32(), collection);
             }
@@ -946,18 +968,17 @@ impl Payload<'_> {
 
 impl Host for Entries {
     fn weight(&self, slot: Slot) -> u64 {
-        let key_len = usize::from(self.key_len[slot.index()]);
-        let data = &self.data[slot.index()];
+        let (key, value) = split(&self.data[slot.index()]);
         // Only an entry with no value bytes can be a collection, so the map is rarely asked.
-        if data.len() == key_len
+        if value.is_empty()
             && let Some(collection) = self.collections.get(&slot.as_u32())
         {
             return match collection {
-                Collection::List(list) => list.weight(key_len),
-                Collection::Members(set) => set.weight(key_len),
+                Collection::List(list) => list.weight(key.len()),
+                Collection::Members(set) => set.weight(key.len()),
             };
         }
-        Limits::entry_weight(key_len, data.len() - key_len)
+        Limits::entry_weight(key.len(), value.len())
     }
 
     fn fingerprint(&self, slot: Slot) -> u64 {
@@ -973,15 +994,15 @@ impl Host for Entries {
             Err(_) => unreachable!("every held slot is in the index"),
         }
         let i = slot.index();
-        if self.data[i].len() == usize::from(self.key_len[i]) {
+        if split(&self.data[i]).1.is_empty() {
             self.collections.remove(&slot.as_u32());
         }
         self.data[i] = Box::default();
-        self.key_len[i] = 0;
     }
 }
 
 impl Entries {
+    #[inline]
     fn find(&self, key: HashedKey<'_>) -> Option<Slot> {
         let bytes = key.key().as_bytes();
         self.index
@@ -991,8 +1012,9 @@ impl Entries {
             .map(|&slot| Slot::from_u32(slot))
     }
 
+    #[inline]
     fn key_bytes(&self, slot: Slot) -> &[u8] {
-        &self.data[slot.index()][..usize::from(self.key_len[slot.index()])]
+        split(&self.data[slot.index()]).0
     }
 
     fn key(&self, slot: Slot) -> &str {
@@ -1000,8 +1022,9 @@ impl Entries {
         std::str::from_utf8(self.key_bytes(slot)).expect("stored keys are valid UTF-8")
     }
 
+    #[inline]
     fn value(&self, slot: Slot) -> &[u8] {
-        &self.data[slot.index()][usize::from(self.key_len[slot.index()])..]
+        split(&self.data[slot.index()]).1
     }
 
     fn list(&self, slot: Slot) -> &CappedList<Box<[u8]>> {
@@ -1043,27 +1066,21 @@ impl Entries {
                 let room = max_slots.saturating_sub(self.data.len()).max(1);
                 let more = (self.data.len() / 4).max(16).min(room);
                 self.data.reserve_exact(more);
-                self.key_len.reserve_exact(more);
             }
             self.data.push(data);
-            self.key_len.push(0);
         } else {
             self.data[i] = data;
         }
-        self.key_len[i] =
-            u16::try_from(key.key().len()).expect("Limits caps max_key_bytes at u16::MAX");
-        let (data, key_len, hasher) = (&self.data, &self.key_len, &self.hasher);
+        let (data, hasher) = (&self.data, &self.hasher);
         self.index
             .insert_unique(key.hash(), slot.as_u32(), |&other| {
-                let other = other as usize;
-                hasher.hash_bytes(&data[other][..usize::from(key_len[other])])
+                hasher.hash_bytes(split(&data[other as usize]).0)
             });
     }
 
     fn clear(&mut self) {
         self.index.clear();
         self.data.clear();
-        self.key_len.clear();
         self.collections.clear();
     }
 
@@ -1103,7 +1120,7 @@ impl Entries {
                     ));
                 }
             }
-            if collection.is_some() && self.data[i].len() != key.len() {
+            if collection.is_some() && !self.value(slot).is_empty() {
                 return Err(format!("collection slot {i} holds value bytes"));
             }
         }
@@ -1125,12 +1142,30 @@ impl Entries {
     }
 }
 
-/// Builds the combined key + value buffer of a slot.
+/// Bytes of a slot's buffer before the key: the key's length.
+const HEADER: usize = 2;
+
+/// Builds the buffer of a slot: the key's length, the key, the value.
 fn pack(key: &str, value: &[u8]) -> Box<[u8]> {
-    let mut data = Vec::with_capacity(key.len() + value.len());
+    // Invariant: `Limits` caps `max_key_bytes` at `u16::MAX`, and only checked keys are stored.
+    let key_len = u16::try_from(key.len()).expect("Limits caps max_key_bytes at u16::MAX");
+    let mut data = Vec::with_capacity(HEADER + key.len() + value.len());
+    data.extend_from_slice(&key_len.to_le_bytes());
     data.extend_from_slice(key.as_bytes());
     data.extend_from_slice(value);
     data.into_boxed_slice()
+}
+
+/// A slot's buffer (from [`pack`]) cut into its key and its value; a vacant slot's empty
+/// buffer reads as an empty key and value.
+#[inline]
+fn split(data: &[u8]) -> (&[u8], &[u8]) {
+    match data {
+        [lo, hi, rest @ ..] => rest
+            .split_at_checked(usize::from(u16::from_le_bytes([*lo, *hi])))
+            .unwrap_or((rest, &[])),
+        _ => (&[], &[]),
+    }
 }
 
 /// The weight of a snapshot entry, checked against `limits` (every member counted, live or
