@@ -80,11 +80,36 @@ pub struct MemoryCache {
 struct Inner {
     shards: Box<[Shard]>,
     hasher: KeyHasher,
-    clock: Arc<dyn Clock>,
+    clock: TimeSource,
     limits: Limits,
     default_ttl: Option<Ttl>,
     janitor: Option<Arc<JanitorSignal>>,
     single_flight: SingleFlight,
+}
+
+/// The clock, with the default one called directly rather than through `dyn Clock`.
+enum TimeSource {
+    Coarse(CoarseClock),
+    Custom(Arc<dyn Clock>),
+}
+
+impl TimeSource {
+    #[inline]
+    fn now(&self) -> Timestamp {
+        match self {
+            TimeSource::Coarse(clock) => clock.now(),
+            TimeSource::Custom(clock) => clock.now(),
+        }
+    }
+}
+
+impl fmt::Debug for TimeSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TimeSource::Coarse(clock) => clock.fmt(f),
+            TimeSource::Custom(clock) => clock.fmt(f),
+        }
+    }
 }
 
 struct Shard {
@@ -190,7 +215,10 @@ impl InMemoryCacheBuilder {
         let signal = self
             .janitor_interval
             .map(|_| Arc::new(JanitorSignal::default()));
-        let clock = self.clock.unwrap_or_else(|| Arc::new(CoarseClock::new()));
+        let clock = match self.clock {
+            Some(clock) => TimeSource::Custom(clock),
+            None => TimeSource::Coarse(CoarseClock::new()),
+        };
         let inner = Arc::new(Inner {
             shards,
             hasher,
