@@ -17,7 +17,7 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use chatcache::{Cache as _, Clock as _, InMemoryCache, MemoryCache, SystemClock};
+use chatcache::{Cache as _, Clock as _, CoarseClock, InMemoryCache, MemoryCache};
 use chatcache_core::{Store, Timestamp};
 
 /// A cache owned by one thread.
@@ -100,23 +100,23 @@ impl LocalContender for StoreFixedTime {
     }
 }
 
-/// `chatcache_core::Store` with the time read from the host's clock
-/// ([`SystemClock`], what `InMemoryCache` uses) on every call: what a host pays.
+/// `chatcache_core::Store` with the time read from the host's clock on every call
+/// ([`CoarseClock`], the default of `InMemoryCache` and `MemoryCache`): what a host pays.
 #[derive(Debug)]
-pub struct StoreHostClock(pub Store);
+pub struct StoreHostClock(pub Store, pub CoarseClock);
 
 impl LocalContender for StoreHostClock {
     const NAME: &'static str = "chatcache Store + clock";
     fn with_capacity(capacity: usize) -> Self {
-        Self(store(capacity))
+        Self(store(capacity), CoarseClock::new())
     }
     fn get(&mut self, key: &String) -> bool {
-        let value = self.0.get(key, SystemClock.now()).expect("valid key");
+        let value = self.0.get(key, self.1.now()).expect("valid key");
         black_box(value).is_some()
     }
     fn insert(&mut self, key: &String, value: &[u8]) {
         self.0
-            .set(key, value, None, SystemClock.now())
+            .set(key, value, None, self.1.now())
             .expect("entry fits");
     }
 }
@@ -318,9 +318,9 @@ impl SharedContender for MiniMoka {
     }
 }
 
-/// The host's clock alone (`SystemClock::now`), to show its share of a call.
-pub fn host_clock() -> Timestamp {
-    SystemClock.now()
+/// The host's default clock alone (`CoarseClock::now`), to show its share of a call.
+pub fn host_clock(clock: &CoarseClock) -> Timestamp {
+    clock.now()
 }
 
 #[cfg(test)]

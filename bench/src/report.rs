@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::workload::Op;
 
 /// The reference row that reads the host's clock and nothing else.
-pub const HOST_CLOCK: &str = "host clock alone (SystemClock::now)";
+pub const HOST_CLOCK: &str = "host clock alone (CoarseClock::now)";
 
 /// The criterion group of `op` in `round` (rounds after the first get a suffix).
 pub fn group_id(op: Op, round: u32) -> String {
