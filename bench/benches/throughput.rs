@@ -31,8 +31,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chatcache_bench::contenders::{
-    LocalContender, Lru, MemoryAsync, MiniMoka, Moka, QuickSync, QuickUnsync, SharedContender,
-    StoreFixedTime, StoreHostClock, host_clock,
+    LocalContender, Lru, MemoryAsync, MemorySync, MemorySyncBorrowed, MiniMoka, Moka, QuickSync,
+    QuickUnsync, SharedContender, StoreFixedTime, StoreHostClock, host_clock,
 };
 use chatcache_bench::report::{self, Ran};
 use chatcache_bench::workload::{
@@ -125,13 +125,20 @@ fn runners<'a>(w: &'a Workload, op: Op) -> Vec<Runner<'a>> {
         )*};
     }
     local!(StoreFixedTime, StoreHostClock, QuickUnsync, Lru);
-    // SYNC MEMORY API: add `MemorySync` (see `contenders.rs`) next to `MemoryAsync` here.
-    shared!(MemoryAsync, QuickSync, Moka, MiniMoka);
+    shared!(
+        MemorySync,
+        MemorySyncBorrowed,
+        MemoryAsync,
+        QuickSync,
+        Moka,
+        MiniMoka
+    );
     if op == Op::GetHit {
         list.push(Box::new(|g| {
             g.throughput(Throughput::Elements(1));
+            let clock = chatcache::CoarseClock::new();
             g.bench_function(BenchmarkId::new(report::HOST_CLOCK, 1), |b| {
-                b.iter(host_clock)
+                b.iter(|| host_clock(&clock))
             });
             (report::HOST_CLOCK.to_owned(), 1)
         }));

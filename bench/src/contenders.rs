@@ -17,7 +17,7 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use chatcache::{Cache as _, Clock as _, InMemoryCache, SystemClock};
+use chatcache::{Cache as _, Clock as _, CoarseClock, InMemoryCache, MemoryCache};
 use chatcache_core::{Store, Timestamp};
 
 /// A cache owned by one thread.
@@ -100,23 +100,23 @@ impl LocalContender for StoreFixedTime {
     }
 }
 
-/// `chatcache_core::Store` with the time read from the host's clock
-/// ([`SystemClock`], what `InMemoryCache` uses) on every call: what a host pays.
+/// `chatcache_core::Store` with the time read from the host's clock on every call
+/// ([`CoarseClock`], the default of `InMemoryCache` and `MemoryCache`): what a host pays.
 #[derive(Debug)]
-pub struct StoreHostClock(pub Store);
+pub struct StoreHostClock(pub Store, pub CoarseClock);
 
 impl LocalContender for StoreHostClock {
     const NAME: &'static str = "chatcache Store + clock";
     fn with_capacity(capacity: usize) -> Self {
-        Self(store(capacity))
+        Self(store(capacity), CoarseClock::new())
     }
     fn get(&mut self, key: &String) -> bool {
-        let value = self.0.get(key, SystemClock.now()).expect("valid key");
+        let value = self.0.get(key, self.1.now()).expect("valid key");
         black_box(value).is_some()
     }
     fn insert(&mut self, key: &String, value: &[u8]) {
         self.0
-            .set(key, value, None, SystemClock.now())
+            .set(key, value, None, self.1.now())
             .expect("entry fits");
     }
 }
@@ -169,31 +169,55 @@ impl SharedContender for MemoryAsync {
     }
 }
 
-// ---------------------------------------------------------------------------------------------
-// SYNC MEMORY API — the place for the coming synchronous `InMemoryCache` methods (issue 9).
-// When they land, add:
-//
-//     pub struct MemorySync(pub InMemoryCache);
-//     impl SharedContender for MemorySync {
-//         const NAME: &'static str = MEMORY_SYNC_NAME;
-//         fn with_capacity(capacity: usize) -> Self { Self(memory_cache(capacity)) }
-//         fn get(&self, key: &String) -> bool { black_box(self.0.<sync get>(key)).is_some() }
-//         fn insert(&self, key: &String, value: &[u8]) { self.0.<sync set>(key, value, None); }
-//     }
-//
-// and list `MemorySync` next to `MemoryAsync` in `benches/throughput.rs` (`shared!`),
-// `COMMAND_NAMES` below with its arm in `src/bin/ops.rs`, and `src/bin/memory.rs` if its
-// memory differs. `report::targets_markdown` already looks for `MEMORY_SYNC_NAME`.
-// ---------------------------------------------------------------------------------------------
+/// `chatcache::MemoryCache::get`: the synchronous API, the value copied into a `Vec`.
+#[derive(Debug)]
+pub struct MemorySync(pub MemoryCache);
 
-/// The row name the synchronous `InMemoryCache` API will have (see the comment above).
-pub const MEMORY_SYNC_NAME: &str = "chatcache InMemoryCache (sync)";
+impl SharedContender for MemorySync {
+    const NAME: &'static str = MEMORY_SYNC_NAME;
+    fn with_capacity(capacity: usize) -> Self {
+        Self(memory_cache(capacity).sync().clone())
+    }
+    fn get(&self, key: &String) -> bool {
+        black_box(self.0.get(key).expect("valid key")).is_some()
+    }
+    fn insert(&self, key: &String, value: &[u8]) {
+        self.0.set(key, value, None).expect("entry fits");
+    }
+}
+
+/// `chatcache::MemoryCache::get_with`: the synchronous borrowed read (the closure sees the
+/// stored bytes; nothing is allocated), here reading the value's first byte.
+#[derive(Debug)]
+pub struct MemorySyncBorrowed(pub MemoryCache);
+
+impl SharedContender for MemorySyncBorrowed {
+    const NAME: &'static str = MEMORY_SYNC_BORROWED_NAME;
+    fn with_capacity(capacity: usize) -> Self {
+        Self(memory_cache(capacity).sync().clone())
+    }
+    fn get(&self, key: &String) -> bool {
+        let first = self.0.get_with(key, |v| black_box(v).first().copied());
+        black_box(first.expect("valid key")).is_some()
+    }
+    fn insert(&self, key: &String, value: &[u8]) {
+        self.0.set(key, value, None).expect("entry fits");
+    }
+}
+
+/// The row name of [`MemorySync`].
+pub const MEMORY_SYNC_NAME: &str = "chatcache MemoryCache (sync get)";
+
+/// The row name of [`MemorySyncBorrowed`].
+pub const MEMORY_SYNC_BORROWED_NAME: &str = "chatcache MemoryCache (sync get_with)";
 
 /// Contenders of the `ops` and `callgrind` binaries, by command-line name.
-pub const COMMAND_NAMES: [&str; 8] = [
+pub const COMMAND_NAMES: [&str; 10] = [
     "store",
     "store+clock",
     "memory",
+    "memory-sync",
+    "memory-sync-with",
     "quick_cache::unsync",
     "quick_cache::sync",
     "lru",
@@ -294,9 +318,9 @@ impl SharedContender for MiniMoka {
     }
 }
 
-/// The host's clock alone (`SystemClock::now`), to show its share of a call.
-pub fn host_clock() -> Timestamp {
-    SystemClock.now()
+/// The host's default clock alone (`CoarseClock::now`), to show its share of a call.
+pub fn host_clock(clock: &CoarseClock) -> Timestamp {
+    clock.now()
 }
 
 #[cfg(test)]
@@ -322,6 +346,8 @@ mod tests {
         holds_the_resident_keys::<QuickUnsync>();
         holds_the_resident_keys::<Lru>();
         holds_the_resident_keys::<OneThread<MemoryAsync>>();
+        holds_the_resident_keys::<OneThread<MemorySync>>();
+        holds_the_resident_keys::<OneThread<MemorySyncBorrowed>>();
         holds_the_resident_keys::<OneThread<QuickSync>>();
         holds_the_resident_keys::<OneThread<Moka>>();
         holds_the_resident_keys::<OneThread<MiniMoka>>();

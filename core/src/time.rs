@@ -73,7 +73,10 @@ impl Timestamp {
 /// assert_eq!(Ttl::try_from(Duration::from_micros(1))?.as_millis(), 1);
 /// # Ok::<(), Error>(())
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// It serializes as its number of milliseconds and converts to a [`Duration`] with `From`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "u64", into = "u64")]
 pub struct Ttl(NonZeroU64);
 
 impl Ttl {
@@ -127,11 +130,58 @@ impl TryFrom<Duration> for Ttl {
     }
 }
 
+impl TryFrom<u64> for Ttl {
+    type Error = Error;
+
+    /// Milliseconds, as [`Ttl::from_millis`].
+    fn try_from(millis: u64) -> Result<Self, Error> {
+        Self::from_millis(millis)
+    }
+}
+
+impl From<Ttl> for u64 {
+    /// The TTL in milliseconds.
+    fn from(ttl: Ttl) -> u64 {
+        ttl.as_millis()
+    }
+}
+
+impl From<Ttl> for Duration {
+    fn from(ttl: Ttl) -> Duration {
+        ttl.as_duration()
+    }
+}
+
 /// The expiry state of a key that exists; see [`Store::ttl`](crate::Store::ttl).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+///
+/// It serializes as `"persistent"` or `{"remaining": <milliseconds>}`;
+/// [`KeyTtl::remaining`] gives the time left as a [`Duration`].
+///
+/// ```
+/// use chatcache_core::{KeyTtl, Ttl};
+/// use std::time::Duration;
+///
+/// let left = KeyTtl::Remaining(Ttl::from_secs(90)?);
+/// assert_eq!(left.remaining(), Some(Duration::from_secs(90)));
+/// assert_eq!(KeyTtl::Persistent.remaining(), None);
+/// assert_eq!(serde_json::to_string(&left).unwrap(), r#"{"remaining":90000}"#);
+/// # Ok::<(), chatcache_core::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum KeyTtl {
     /// The key never expires.
     Persistent,
     /// The key expires after this much more time.
     Remaining(Ttl),
+}
+
+impl KeyTtl {
+    /// The time left, or `None` for a key that never expires.
+    pub const fn remaining(self) -> Option<Duration> {
+        match self {
+            KeyTtl::Persistent => None,
+            KeyTtl::Remaining(ttl) => Some(ttl.as_duration()),
+        }
+    }
 }

@@ -4,7 +4,9 @@
 //!   expiry, `clear`, `stats`, `health`) with raw bytes, plus [`CacheExt`] for UTF-8 strings and
 //!   serde JSON.
 //! * [`InMemoryCache`]: the no-I/O [`chatcache_core`] engine (S3-FIFO eviction, expiry, byte
-//!   limits) behind sharded mutexes, a [`Clock`] and a janitor thread.
+//!   limits) behind sharded mutexes, a [`Clock`] and a janitor thread. [`MemoryCache`] is the
+//!   same cache with synchronous methods (and a borrowed, allocation-free
+//!   [`get_with`](MemoryCache::get_with)); [`InMemoryCache::sync`] converts.
 //! * [`RedisCache`]: the same contract on Redis (redis-rs on tokio), validated by the same core
 //!   rules, with bounded connect and operation times and automatic reconnection.
 //! * [`get_cache`]: reads [`CacheConfig::from_env`] (`USE_REDIS`, `REDIS_URL`, ...) and returns
@@ -37,6 +39,7 @@ mod cache;
 mod clock;
 mod error;
 mod memory;
+mod memory_cache;
 mod redis_cache;
 mod select;
 mod single_flight;
@@ -51,11 +54,12 @@ pub use chatcache_core as core;
 
 pub use cache::{BackendKind, Cache, CacheExt, CacheStats, Health, MemoryStats, RedisServerStats};
 pub use chatcache_core::{KeyTtl, Limits};
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, CoarseClock, ManualClock, SystemClock};
 pub use config::{Backoff, CacheConfig, Namespace, RedisUrl, TlsConfig, parse_bool};
 pub use error::{CacheError, ConfigError};
-pub use memory::{
-    DEFAULT_JANITOR_INTERVAL, InMemoryCache, InMemoryCacheBuilder, MIN_ENTRIES_PER_SHARD,
+pub use memory::InMemoryCache;
+pub use memory_cache::{
+    DEFAULT_JANITOR_INTERVAL, InMemoryCacheBuilder, MIN_ENTRIES_PER_SHARD, MemoryCache,
 };
 pub use redis_cache::RedisCache;
 pub use select::{AnyCache, SelectedCache, Selection, SelectionReason, get_cache, select_cache};

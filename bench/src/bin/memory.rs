@@ -113,7 +113,7 @@ fn main() -> ExitCode {
             |c, k| ready(c.set(k, &VALUE, Some(TTL))).expect("fits"),
             |c| c.held_entries(),
         ),
-        // SYNC MEMORY API: the synchronous methods share the same stores; no separate row.
+        // `MemoryCache` (the synchronous API) is the same stores: no separate row.
         measure(
             "quick_cache::unsync",
             &keys,

@@ -13,8 +13,8 @@ use std::hint::black_box;
 use std::process::ExitCode;
 
 use chatcache_bench::contenders::{
-    COMMAND_NAMES, LocalContender, Lru, MemoryAsync, MiniMoka, Moka, OneThread, QuickSync,
-    QuickUnsync, StoreFixedTime, StoreHostClock,
+    COMMAND_NAMES, LocalContender, Lru, MemoryAsync, MemorySync, MemorySyncBorrowed, MiniMoka,
+    Moka, OneThread, QuickSync, QuickUnsync, StoreFixedTime, StoreHostClock,
 };
 use chatcache_bench::workload::{
     CAPACITY, Op, Orders, Owned, RESIDENT, Workload, filled_local, step,
@@ -61,7 +61,8 @@ fn main() -> ExitCode {
         "lru" => run::<Lru>(&w, op, count),
         "moka::sync" => run::<OneThread<Moka>>(&w, op, count),
         "mini-moka::sync" => run::<OneThread<MiniMoka>>(&w, op, count),
-        // SYNC MEMORY API: "memory-sync" => run::<OneThread<MemorySync>>(&w, op, count),
+        "memory-sync" => run::<OneThread<MemorySync>>(&w, op, count),
+        "memory-sync-with" => run::<OneThread<MemorySyncBorrowed>>(&w, op, count),
         _ => unreachable!("checked against COMMAND_NAMES above"),
     };
     println!("{contender} {} x{count}: {hits} hits", op.name());
