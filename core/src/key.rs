@@ -10,6 +10,8 @@ use foldhash::fast::FixedState;
 /// Hosts that spread keys over several stores (shards) build one `KeyHasher`, give each store a
 /// copy ([`Store::with_hasher`](crate::Store::with_hasher)), pick the shard from
 /// [`HashedKey::hash`] and pass the same [`HashedKey`] on, so a key is hashed once per call.
+/// Pick the shard from the middle bits (say 24..56): the store's index uses the low bits for
+/// buckets and the top seven as tags, so sharding on either would crowd a shard's index.
 ///
 /// ```
 /// use chatcache_core::{KeyHasher, Limits, Store, Timestamp};
@@ -18,7 +20,8 @@ use foldhash::fast::FixedState;
 /// let mut shards: Vec<Store> =
 ///     (0..4).map(|_| Store::with_hasher(Limits::default(), hasher)).collect();
 /// let key = hasher.hash("room:42:title");
-/// let shard = (key.hash() >> 62) as usize; // the top bits choose the shard
+/// // Middle bits choose the shard: the index uses the low bits (buckets) and the top 7 (tags).
+/// let shard = ((key.hash() >> 24) & 0b11) as usize;
 /// shards[shard].set(key, b"Rustaceans", None, Timestamp::ZERO)?;
 /// assert_eq!(shards[shard].get(key, Timestamp::ZERO)?, Some(&b"Rustaceans"[..]));
 /// # Ok::<(), chatcache_core::Error>(())
