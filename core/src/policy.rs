@@ -58,8 +58,6 @@
 //! `c > now - epoch`; anything else needs [`Policy::is_live`].
 
 use core::sync::atomic::{AtomicU64, Ordering};
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
 
 use crate::ghost::Ghost;
 use crate::limits::EntryWeight;
@@ -67,7 +65,7 @@ use crate::{InvariantViolation, Limits, Stats, Timestamp};
 
 /// The "no slot" link.
 const NIL: u32 = u32::MAX;
-/// `heap_pos` of a slot that is not in the expiry heap.
+/// `heap_pos` of a slot that is in neither expiry heap (near or far).
 const NOT_IN_HEAP: u32 = u32::MAX;
 /// The highest access count tracked (two bits, as in the S3-FIFO paper).
 pub const MAX_ACCESS_COUNT: u8 = 3;
@@ -180,66 +178,57 @@ impl Queue {
     };
 }
 
-/// Deadlines too far ahead for a code (more than about 49 days after the epoch), by slot and
-/// in deadline order.
+/// Deadlines too far ahead for a code (more than about 49 days after the epoch): a binary
+/// min-heap of `(deadline, slot)` whose positions are kept in the policy's `heap_pos` (a slot
+/// is in the near heap or in this one, never both, as its code says).
 ///
-/// The order is a binary min-heap with lazy deletion: removing a slot only forgets it in
-/// `by_slot`, and a heap entry `(deadline, slot)` that `by_slot` no longer confirms is stale.
-/// Stale entries are popped as soon as they reach the top (so the top is always current and
-/// [`first`](Self::first) needs no `&mut`), and the heap is rebuilt from `by_slot` when stale
-/// entries outnumber current ones. Insert and remove are O(log n) amortized, `first` O(1),
-/// and the heap never holds more than twice the current entries plus [`Self::SLACK`]. (A
-/// `BTreeSet` did the same in about 9 KB of `.wasm`; far deadlines are rare, so a plain heap
-/// is plenty.)
+/// Insert and remove are O(log n), the earliest deadline and a slot's deadline O(1); no hash
+/// map, no tree (a `BTreeSet` and a `HashMap` did the same in about 11 KB of `.wasm`; far
+/// deadlines are rare).
 #[derive(Debug, Default)]
 struct FarDeadlines {
-    by_slot: HashMap<u32, u64>,
-    ordered: BinaryHeap<Reverse<(u64, u32)>>,
+    heap: Vec<(u64, u32)>,
 }
 
 impl FarDeadlines {
-    /// Stale heap entries tolerated beyond the current ones before a rebuild.
-    const SLACK: usize = 16;
-
-    /// Files `deadline` for `slot`, which has no far deadline.
-    fn insert(&mut self, slot: u32, deadline: u64) {
-        self.by_slot.insert(slot, deadline);
-        self.ordered.push(Reverse((deadline, slot)));
+    /// Files `deadline` for `slot`, which has no deadline filed.
+    fn insert(&mut self, pos: &mut [u32], slot: u32, deadline: u64) {
+        self.heap.push((deadline, slot));
+        let at = self.heap.len() - 1;
+        self.place(pos, at);
+        self.sift_up(pos, at);
     }
 
-    fn remove(&mut self, slot: u32) {
-        if self.by_slot.remove(&slot).is_none() {
-            return;
-        }
-        if self.ordered.len() > 2 * self.by_slot.len() + Self::SLACK {
-            let current = self.by_slot.iter().map(|(&slot, &at)| Reverse((at, slot)));
-            self.ordered = current.collect::<Vec<_>>().into();
-            return;
-        }
-        while let Some(&Reverse((deadline, slot))) = self.ordered.peek() {
-            if self.is_current(deadline, slot) {
-                break;
+    /// Takes `slot`'s far deadline out.
+    fn remove(&mut self, pos: &mut [u32], slot: u32) {
+        let at = pos[slot as usize] as usize;
+        let last = self.heap.len() - 1;
+        self.heap.swap(at, last);
+        self.heap.pop();
+        pos[slot as usize] = NOT_IN_HEAP;
+        if at < self.heap.len() {
+            self.place(pos, at);
+            if at > 0 && self.heap[at] < self.heap[(at - 1) / 2] {
+                self.sift_up(pos, at);
+            } else {
+                self.sift_down(pos, at);
             }
-            self.ordered.pop();
         }
     }
 
-    /// Whether the heap entry `(deadline, slot)` is still filed.
-    fn is_current(&self, deadline: u64, slot: u32) -> bool {
-        self.by_slot.get(&slot) == Some(&deadline)
-    }
-
-    fn get(&self, slot: u32) -> Option<u64> {
-        self.by_slot.get(&slot).copied()
+    /// The far deadline of `slot`, whose code is [`DEADLINE_FAR`].
+    fn get(&self, pos: &[u32], slot: u32) -> Option<u64> {
+        let entry = self.heap.get(pos[slot as usize] as usize)?;
+        (entry.1 == slot).then_some(entry.0)
     }
 
     fn len(&self) -> usize {
-        self.by_slot.len()
+        self.heap.len()
     }
 
     /// The earliest far deadline and its slot.
     fn first(&self) -> Option<(u64, u32)> {
-        self.ordered.peek().map(|&Reverse(entry)| entry)
+        self.heap.first().copied()
     }
 
     fn earliest(&self) -> Option<u64> {
@@ -247,30 +236,58 @@ impl FarDeadlines {
     }
 
     fn clear(&mut self) {
-        self.by_slot.clear();
-        self.ordered.clear();
+        self.heap.clear();
     }
 
-    /// The two indexes agree: every filed deadline is in the heap, the top is current, and
-    /// stale entries stay within bounds.
-    fn check(&self) -> Result<(), String> {
-        if self.ordered.len() > 2 * self.by_slot.len() + Self::SLACK {
-            return Err(format!(
-                "the far heap holds {} entries for {} far deadlines",
-                self.ordered.len(),
-                self.by_slot.len()
-            ));
+    /// Records the position of the entry at `at`.
+    fn place(&self, pos: &mut [u32], at: usize) {
+        // Positions fit in u32: the heap holds at most `max_entries` < u32::MAX slots.
+        pos[self.heap[at].1 as usize] = at as u32;
+    }
+
+    fn sift_up(&mut self, pos: &mut [u32], mut at: usize) {
+        while at > 0 {
+            let parent = (at - 1) / 2;
+            if self.heap[parent] <= self.heap[at] {
+                break;
+            }
+            self.heap.swap(at, parent);
+            self.place(pos, at);
+            self.place(pos, parent);
+            at = parent;
         }
-        if let Some((deadline, slot)) = self.first()
-            && !self.is_current(deadline, slot)
-        {
-            return Err(format!("the far heap's top (slot {slot}) is stale"));
+    }
+
+    fn sift_down(&mut self, pos: &mut [u32], mut at: usize) {
+        loop {
+            let left = 2 * at + 1;
+            if left >= self.heap.len() {
+                break;
+            }
+            let right = left + 1;
+            let child = if right < self.heap.len() && self.heap[right] < self.heap[left] {
+                right
+            } else {
+                left
+            };
+            if self.heap[at] <= self.heap[child] {
+                break;
+            }
+            self.heap.swap(at, child);
+            self.place(pos, at);
+            self.place(pos, child);
+            at = child;
         }
-        let in_heap: std::collections::HashSet<(u64, u32)> =
-            self.ordered.iter().map(|&Reverse(entry)| entry).collect();
-        for (&slot, &deadline) in &self.by_slot {
-            if !in_heap.contains(&(deadline, slot)) {
-                return Err(format!("far slot {slot} is missing from the far heap"));
+    }
+
+    /// Heap order, and every entry's position recorded.
+    fn check(&self, pos: &[u32]) -> Result<(), String> {
+        for (at, &(_, slot)) in self.heap.iter().enumerate() {
+            if pos.get(slot as usize) != Some(&(at as u32)) {
+                return Err(format!("far slot {slot} records its position wrongly"));
+            }
+            if at > 0 && self.heap[(at - 1) / 2] > self.heap[at] {
+                return Err(format!("far heap order broken at position {at}"));
             }
         }
         Ok(())
@@ -280,7 +297,7 @@ impl FarDeadlines {
 /// S3-FIFO eviction, expiry, limits and counters over numbered slots; see the
 /// [module docs](self).
 ///
-/// Metadata per slot: two queue links, a heap position and a deadline code (4 bytes each), an
+/// Metadata per slot: two queue links, a heap position (in the near or the far heap) and a deadline code (4 bytes each), an
 /// access count and a queue/tag byte: 18 bytes, plus 4 bytes in the expiry heap for a slot with
 /// a deadline.
 #[derive(Debug)]
@@ -613,7 +630,7 @@ impl Policy {
             if self.encode(deadline) == DEADLINE_FAR {
                 break;
             }
-            self.far.remove(slot);
+            self.far.remove(&mut self.heap_pos, slot);
             self.codes[slot as usize] = self.encode(deadline);
             self.heap_insert(slot);
         }
@@ -630,7 +647,7 @@ impl Policy {
     fn deadline_millis(&self, slot: u32) -> Option<u64> {
         match self.codes[slot as usize] {
             DEADLINE_NEVER => None,
-            DEADLINE_FAR => self.far.get(slot),
+            DEADLINE_FAR => self.far.get(&self.heap_pos, slot),
             code => Some(self.epoch + u64::from(code)),
         }
     }
@@ -641,7 +658,7 @@ impl Policy {
         let code = self.encode(deadline);
         self.codes[slot as usize] = code;
         if code == DEADLINE_FAR {
-            self.far.insert(slot, deadline);
+            self.far.insert(&mut self.heap_pos, slot, deadline);
         } else {
             self.heap_insert(slot);
         }
@@ -651,7 +668,7 @@ impl Policy {
     fn clear_deadline(&mut self, slot: u32) {
         match self.codes[slot as usize] {
             DEADLINE_NEVER => {}
-            DEADLINE_FAR => self.far.remove(slot),
+            DEADLINE_FAR => self.far.remove(&mut self.heap_pos, slot),
             _ => self.heap_remove(slot),
         }
         self.codes[slot as usize] = DEADLINE_NEVER;
@@ -972,7 +989,7 @@ impl Policy {
                 }
                 DEADLINE_FAR => {
                     far += 1;
-                    match self.far.get(slot as u32) {
+                    match self.far.get(&self.heap_pos, slot as u32) {
                         Some(deadline) if self.encode(deadline) == DEADLINE_FAR => {}
                         _ => return Err(format!("far slot {slot} has no far deadline")),
                     }
@@ -999,7 +1016,7 @@ impl Policy {
                 self.far.len()
             ));
         }
-        self.far.check()?;
+        self.far.check(&self.heap_pos)?;
         for pos in 1..self.heap.len() {
             if self.heap_code((pos - 1) / 2) > self.heap_code(pos) {
                 return Err(format!("heap order broken at position {pos}"));

@@ -129,8 +129,8 @@ fn far_deadlines_expire_even_without_a_rebase_in_between() {
     policy.validate(&host).expect("valid");
 }
 
-/// Far deadlines changed and removed many times (the far heap deletes lazily) stay exact, in
-/// order and within the heap's bound, against a plain model.
+/// Far deadlines changed and removed many times stay exact and in order, against a plain
+/// model.
 #[test]
 fn far_deadlines_survive_churn_against_a_model() {
     let mut policy = Policy::new(limits(100));
