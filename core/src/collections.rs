@@ -31,13 +31,20 @@ pub enum Kind {
     Members,
 }
 
-impl fmt::Display for Kind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Kind {
+    /// The kind in words, as messages name it ("a byte value", "a list", "a member set").
+    pub const fn describe(self) -> &'static str {
+        match self {
             Kind::Bytes => "a byte value",
             Kind::List => "a list",
             Kind::Members => "a member set",
-        })
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.describe())
     }
 }
 
