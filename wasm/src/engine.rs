@@ -25,7 +25,7 @@ use js_sys::{Array, JsString, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::convert;
-use crate::error::{Failure, INVALID_NUMBER, INVALID_TYPE};
+use crate::error::{Failure, INVALID_NUMBER, INVALID_TYPE, Text};
 use crate::options::Options;
 
 /// What a call that fails returns.
@@ -150,11 +150,19 @@ pub fn wasm_memory() -> JsValue {
 struct Slots {
     /// Per slot, in one place (one cache line for the engine's side of a call).
     info: Vec<SlotInfo>,
-    /// Item lengths of the lists (JavaScript holds the items), by slot.
-    lists: HashMap<u32, CappedList<u32>, FixedState>,
-    members: HashMap<u32, MemberSet, FixedState>,
+    /// The item lengths of the lists (JavaScript holds the items) and the member sets, by
+    /// slot (one map, so the `.wasm` holds one copy of the hash table code).
+    payloads: HashMap<u32, Payload, FixedState>,
     /// Slots the policy removed during the current call.
     forgotten: Vec<u32>,
+}
+
+/// What a list or member-set slot holds beside its weight.
+enum Payload {
+    /// The item lengths of a list.
+    List(CappedList<u32>),
+    /// A member set.
+    Members(MemberSet),
 }
 
 /// The engine's side of one slot: 12 bytes.
@@ -197,17 +205,15 @@ impl Slots {
     }
 
     fn drop_payload(&mut self, slot: Slot) {
-        self.lists.remove(&slot.as_u32());
-        self.members.remove(&slot.as_u32());
+        self.payloads.remove(&slot.as_u32());
     }
 
     /// [`drop_payload`](Self::drop_payload) for a slot whose kind is known: byte values have
     /// nothing beside them.
     fn drop_payload_of(&mut self, slot: Slot, kind: u8) {
         match u32::from(kind) {
-            KIND_LIST => drop(self.lists.remove(&slot.as_u32())),
-            KIND_MEMBERS => drop(self.members.remove(&slot.as_u32())),
-            _ => {}
+            KIND_BYTES => {}
+            _ => drop(self.payloads.remove(&slot.as_u32())),
         }
     }
 }
@@ -397,7 +403,7 @@ impl Engine {
         let result = current
             .checked_add(by)
             .ok_or_else(|| Failure::core("by", &Error::Overflow))?;
-        let text = result.to_string();
+        let text = String::from(Text::new().i(result));
         let weight = self.bytes_weight(key.len, text.len() as f64)?;
         let now = self.begin(now);
         let found = self.found(slot, now);
@@ -522,7 +528,9 @@ impl Engine {
                     let held = self.insert(key, plan.weight, deadline, KIND_LIST, now);
                     let mut list = CappedList::new();
                     list.push(item, plan).for_each(drop);
-                    self.slots.lists.insert(held.as_u32(), list);
+                    self.slots
+                        .payloads
+                        .insert(held.as_u32(), Payload::List(list));
                     held
                 }
             };
@@ -623,7 +631,9 @@ impl Engine {
                     let held = self.insert(key, weight, Some(deadline), KIND_MEMBERS, now);
                     let mut set = MemberSet::new();
                     set.add(member, deadline, now);
-                    self.slots.members.insert(held.as_u32(), set);
+                    self.slots
+                        .payloads
+                        .insert(held.as_u32(), Payload::Members(set));
                     (held, true)
                 }
             };
@@ -736,7 +746,7 @@ impl Engine {
     pub fn member_deadlines(&self, slot: u32, now: f64) -> Array {
         let now = self.policy.observe(timestamp(now));
         let out = Array::new();
-        if let Some(set) = self.slots.members.get(&slot) {
+        if let Some(Payload::Members(set)) = self.slots.payloads.get(&slot) {
             for (member, deadline) in set.iter().filter(|&(_, at)| at > now.timestamp()) {
                 out.push(&JsValue::from_str(member));
                 out.push(&JsValue::from_f64(convert::number(deadline.as_millis())));
@@ -792,7 +802,9 @@ impl Engine {
             for &len in item_lens {
                 list.append(u32::try_from(length(len)).unwrap_or(u32::MAX));
             }
-            self.slots.lists.insert(held.as_u32(), list);
+            self.slots
+                .payloads
+                .insert(held.as_u32(), Payload::List(list));
             Ok(slot_number(held))
         })();
         self.finish(result)
@@ -835,32 +847,42 @@ impl Engine {
                 return Ok(EXPIRED);
             };
             let held = self.store(found, key, weight, deadline, KIND_MEMBERS, now);
-            self.slots.members.insert(held.as_u32(), set);
+            self.slots
+                .payloads
+                .insert(held.as_u32(), Payload::Members(set));
             Ok(slot_number(held))
         })();
         self.finish(result)
     }
+}
 
-    /// Checks every internal invariant (tests only): a message, or `undefined`.
+/// For the Rust tests only: not exported, since the messages use `core::fmt`, which the
+/// `.wasm` does without.
+impl Engine {
+    /// Checks every internal invariant: a message, or `None`.
     pub fn validate(&self) -> Option<String> {
         if let Err(violation) = self.policy.validate(&self.slots) {
             return Some(violation.to_string());
         }
-        for (&slot, list) in &self.slots.lists {
+        for (&slot, payload) in &self.slots.payloads {
             let held = Slot::from_u32(slot);
-            if !self.policy.is_held(held) || self.policy.tag(held) != KIND_LIST as u8 {
-                return Some(format!("list filed under slot {slot}, which is not a list"));
-            }
-            if list.is_empty() {
-                return Some(format!("the list in slot {slot} is empty"));
-            }
-        }
-        for &slot in self.slots.members.keys() {
-            let held = Slot::from_u32(slot);
-            if !self.policy.is_held(held) || self.policy.tag(held) != KIND_MEMBERS as u8 {
-                return Some(format!(
-                    "member set filed under slot {slot}, which is not one"
-                ));
+            let tag = self.policy.is_held(held).then(|| self.policy.tag(held));
+            match payload {
+                Payload::List(list) => {
+                    if tag != Some(KIND_LIST as u8) {
+                        return Some(format!("list filed under slot {slot}, which is not a list"));
+                    }
+                    if list.is_empty() {
+                        return Some(format!("the list in slot {slot} is empty"));
+                    }
+                }
+                Payload::Members(_) => {
+                    if tag != Some(KIND_MEMBERS as u8) {
+                        return Some(format!(
+                            "member set filed under slot {slot}, which is not one"
+                        ));
+                    }
+                }
             }
         }
         None
@@ -1092,27 +1114,34 @@ impl Engine {
             .map_err(|error| Failure::core("snapshot", &error))
     }
 
+    // Invariant: slots tagged as lists have their item lengths filed, and slots tagged as
+    // member sets their set (`validate` checks).
     fn list(&self, slot: Slot) -> &CappedList<u32> {
-        // Invariant: slots tagged as lists have their item lengths filed (`validate` checks).
-        &self.slots.lists[&slot.as_u32()]
+        match self.slots.payloads.get(&slot.as_u32()) {
+            Some(Payload::List(list)) => list,
+            _ => unreachable!("slots tagged as lists have their item lengths filed"),
+        }
     }
 
     fn list_mut(&mut self, slot: Slot) -> &mut CappedList<u32> {
-        self.slots
-            .lists
-            .get_mut(&slot.as_u32())
-            .expect("slots tagged as lists have their item lengths filed")
+        match self.slots.payloads.get_mut(&slot.as_u32()) {
+            Some(Payload::List(list)) => list,
+            _ => unreachable!("slots tagged as lists have their item lengths filed"),
+        }
     }
 
     fn members(&self, slot: Slot) -> &MemberSet {
-        &self.slots.members[&slot.as_u32()]
+        match self.slots.payloads.get(&slot.as_u32()) {
+            Some(Payload::Members(set)) => set,
+            _ => unreachable!("slots tagged as member sets have their set filed"),
+        }
     }
 
     fn members_mut(&mut self, slot: Slot) -> &mut MemberSet {
-        self.slots
-            .members
-            .get_mut(&slot.as_u32())
-            .expect("slots tagged as member sets have their set filed")
+        match self.slots.payloads.get_mut(&slot.as_u32()) {
+            Some(Payload::Members(set)) => set,
+            _ => unreachable!("slots tagged as member sets have their set filed"),
+        }
     }
 
     /// Prunes expired members of the set in `slot` (and `also`); a set left empty is removed
@@ -1131,12 +1160,11 @@ impl Engine {
             self.slots.forgotten.push(slot.as_u32());
             return false;
         }
-        // Invariant: the set only shrinks, so its weight still fits.
-        let weight = self
-            .policy
-            .limits()
-            .check_weight(weight)
-            .expect("a set that shrank still fits the entry limit");
+        // Invariant: the set only shrinks, so its weight still fits. (No `expect`: it would
+        // print the error with `Debug`, which the `.wasm` does without.)
+        let Ok(weight) = self.policy.limits().check_weight(weight) else {
+            unreachable!("a set that shrank still fits the entry limit");
+        };
         self.policy.reweigh(&mut self.slots, slot, weight, now);
         self.slots.info[slot.index()].weight = weight32(weight);
         let set = self.members_mut(slot);
@@ -1229,10 +1257,9 @@ fn list_cap(cap: f64) -> Result<ListCap, Failure> {
     if cap.fract() != 0.0 || cap.is_nan() {
         return Err(Failure::range_error(
             INVALID_NUMBER,
-            format!(
-                "options.cap must be a whole number, got {}",
-                convert::show(cap)
-            ),
+            Text::new()
+                .s("options.cap must be a whole number, got ")
+                .s(&convert::show(cap)),
         ));
     }
     let cap = if cap < 0.0 { 0 } else { cap as u64 };
@@ -1243,7 +1270,10 @@ fn index(arg: &str, value: f64) -> Result<i64, Failure> {
     if !(value.fract() == 0.0 && value.abs() <= convert::MAX_SAFE_INTEGER) {
         return Err(Failure::range_error(
             INVALID_NUMBER,
-            format!("{arg} must be a safe integer, got {}", convert::show(value)),
+            Text::new()
+                .s(arg)
+                .s(" must be a safe integer, got ")
+                .s(&convert::show(value)),
         ));
     }
     // Checked above: a whole number of magnitude at most 2^53.

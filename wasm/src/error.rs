@@ -6,7 +6,7 @@
 //! [`Error::code`](chatcache_core::Error::code) for refusals made by the core, and one of the
 //! adapter codes below for JavaScript-level misuse.
 
-use chatcache_core::Error;
+use chatcache_core::{Error, Message, Piece};
 use wasm_bindgen::JsValue;
 
 /// Adapter code: an argument (or option, or snapshot field) has the wrong JavaScript type.
@@ -132,7 +132,7 @@ impl Failure {
         Self {
             class,
             code: error.code(),
-            message: format!("{arg}: {error}"),
+            message: Text::new().s(arg).s(": ").message(&error.message()).into(),
         }
     }
 }
@@ -154,6 +154,66 @@ impl From<Failure> for JsValue {
     }
 }
 
+/// A message built by hand: `core::fmt` (`format!`, `to_string`) would add kilobytes of
+/// formatting machinery to the `.wasm`, so no call the module exports reaches it.
+#[derive(Default)]
+pub(crate) struct Text(String);
+
+impl Text {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends `text`.
+    pub(crate) fn s(mut self, text: &str) -> Self {
+        self.0.push_str(text);
+        self
+    }
+
+    /// Appends `n` in decimal.
+    pub(crate) fn n(mut self, n: u64) -> Self {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut n = n;
+        loop {
+            at -= 1;
+            // A remainder of 10 is one digit.
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        for &digit in &digits[at..] {
+            self.0.push(char::from(digit));
+        }
+        self
+    }
+
+    /// Appends `n` in decimal, with a `-` if negative.
+    pub(crate) fn i(self, n: i64) -> Self {
+        let text = if n < 0 { self.s("-") } else { self };
+        text.n(n.unsigned_abs())
+    }
+
+    /// Appends a core error message.
+    pub(crate) fn message(self, message: &Message) -> Self {
+        message
+            .pieces()
+            .iter()
+            .fold(self, |text, piece| match *piece {
+                Piece::Text(piece) => text.s(piece),
+                Piece::Number(n) => text.n(n),
+            })
+    }
+}
+
+impl From<Text> for String {
+    fn from(text: Text) -> String {
+        text.0
+    }
+}
+
 /// The JavaScript type of `value` for messages: `typeof`, except that `null` is `"null"`.
 /// (`typeof` is the one inspection that never runs the caller's code.)
 pub(crate) fn describe(value: &JsValue) -> String {
@@ -169,6 +229,24 @@ pub(crate) fn describe(value: &JsValue) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_prints_numbers_as_display_does() {
+        for n in [0u64, 7, 10, 99, 1_000_000, u64::MAX] {
+            assert_eq!(String::from(Text::new().n(n)), n.to_string());
+        }
+        for n in [0i64, -1, 42, i64::MIN, i64::MAX] {
+            assert_eq!(String::from(Text::new().i(n)), n.to_string());
+        }
+        let error = Error::EntryTooLarge {
+            weight: 70,
+            max: 64,
+        };
+        assert_eq!(
+            Failure::core("value", &error).message,
+            format!("value: {error}")
+        );
+    }
 
     #[test]
     fn core_refusals_keep_the_core_code_and_name_the_argument() {

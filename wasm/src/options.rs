@@ -5,7 +5,7 @@ use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
 use crate::convert;
-use crate::error::{Failure, INVALID_TYPE, describe};
+use crate::error::{Failure, INVALID_TYPE, Text, describe};
 
 /// Names accepted in the constructor's options object.
 const OPTION_NAMES: [&str; 6] = [
@@ -44,7 +44,9 @@ impl Options {
         if !options.is_object() {
             return Err(Failure::type_error(
                 INVALID_TYPE,
-                format!("options must be an object, got {}", describe(options)),
+                Text::new()
+                    .s("options must be an object, got ")
+                    .s(&describe(options)),
             )
             .into());
         }
@@ -96,15 +98,20 @@ fn limits_failure(invalid: chatcache_core::InvalidLimits) -> Failure {
         InvalidLimits::EntryLargerThanTotal {
             max_entry_bytes,
             max_bytes,
-        } => format!(
-            "options.maxEntryBytes ({max_entry_bytes}) must not exceed options.maxBytes ({max_bytes})"
-        ),
-        InvalidLimits::EntryTooSmall { max_entry_bytes } => format!(
-            "options.maxEntryBytes and options.maxBytes must exceed the per-entry overhead of {} \
-             bytes, got {max_entry_bytes}",
-            chatcache_core::ENTRY_OVERHEAD
-        ),
-        other => format!("options: invalid limits: {other}"),
+        } => Text::new()
+            .s("options.maxEntryBytes (")
+            .n(max_entry_bytes)
+            .s(") must not exceed options.maxBytes (")
+            .n(max_bytes)
+            .s(")"),
+        InvalidLimits::EntryTooSmall { max_entry_bytes } => Text::new()
+            .s("options.maxEntryBytes and options.maxBytes must exceed the per-entry overhead of ")
+            .n(chatcache_core::ENTRY_OVERHEAD)
+            .s(" bytes, got ")
+            .n(max_entry_bytes),
+        other => Text::new()
+            .s("options: invalid limits: ")
+            .message(&other.message()),
     };
     Failure::range_error(code, message)
 }
@@ -118,10 +125,12 @@ fn check_option_names(options: &JsValue) -> Result<(), JsValue> {
         {
             return Err(Failure::type_error(
                 INVALID_TYPE,
-                format!(
-                    "options.{name} is not an option (expected {})",
-                    OPTION_NAMES.join(", ")
-                ),
+                Text::new()
+                    .s("options.")
+                    .s(&name)
+                    .s(" is not an option (expected ")
+                    .s(&OPTION_NAMES.join(", "))
+                    .s(")"),
             )
             .into());
         }
@@ -141,7 +150,11 @@ fn optional_number(options: &JsValue, name: &str) -> Result<Option<f64>, JsValue
     value.as_f64().map(Some).ok_or_else(|| {
         Failure::type_error(
             INVALID_TYPE,
-            format!("options.{name} must be a number, got {}", describe(&value)),
+            Text::new()
+                .s("options.")
+                .s(name)
+                .s(" must be a number, got ")
+                .s(&describe(&value)),
         )
         .into()
     })
