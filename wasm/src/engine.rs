@@ -21,11 +21,11 @@ use chatcache_core::{
     CappedList, EntryWeight, Error, Kind, Limits, ListCap, MemberSet, Stats, Timestamp, Ttl,
     range_bounds,
 };
-use js_sys::{Array, JsString, Object, Reflect};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use crate::convert;
-use crate::error::{Failure, INVALID_NUMBER, INVALID_TYPE, Text};
+use crate::error::{Class, Failure, INVALID_NUMBER, INVALID_TYPE, Text};
 use crate::options::Options;
 
 /// What a call that fails returns.
@@ -86,57 +86,47 @@ pub enum Header {
 /// The number of header cells.
 const HEADER_LEN: usize = Header::OutB as usize + 1;
 
-/// The constants JavaScript needs, exported once so that no number is written on both sides.
+/// The constants JavaScript needs, exported once so that no number is written on both sides:
+/// `NAME=value` pairs, comma-separated (numbers and strings are all that cross the boundary).
 #[wasm_bindgen(js_name = constants)]
-pub fn constants() -> Result<Object, JsValue> {
-    let object = Object::new();
-    let entries: [(&str, f64); 22] = [
-        ("FAILED", f64::from(FAILED)),
-        ("PRESENT", f64::from(PRESENT)),
-        ("EXPIRED", f64::from(EXPIRED)),
-        ("TTL_DEFAULT", f64::from(TTL_DEFAULT)),
-        ("TTL_NONE", f64::from(TTL_NONE)),
-        ("TTL_GIVEN", f64::from(TTL_GIVEN)),
-        ("TTL_KEEP", f64::from(TTL_KEEP)),
-        ("TTL_AT", f64::from(TTL_AT)),
-        ("KIND_BYTES", f64::from(KIND_BYTES)),
-        ("KIND_LIST", f64::from(KIND_LIST)),
-        ("KIND_MEMBERS", f64::from(KIND_MEMBERS)),
-        ("H_EPOCH", Header::Epoch as usize as f64),
-        ("H_LAYOUT", Header::Layout as usize as f64),
-        ("H_CODES", Header::Codes as usize as f64),
-        ("H_ACCESS", Header::Access as usize as f64),
-        ("H_SLOTS", Header::Slots as usize as f64),
-        ("H_FORGOTTEN", Header::Forgotten as usize as f64),
-        ("H_FORGOTTEN_LEN", Header::ForgottenLen as usize as f64),
-        ("H_OUT_A", Header::OutA as usize as f64),
-        ("H_OUT_B", Header::OutB as usize as f64),
-        (
-            "DEADLINE_FAR",
-            f64::from(chatcache_core::policy::DEADLINE_FAR),
-        ),
-        (
-            "EPOCH_SPAN_MS",
-            chatcache_core::policy::EPOCH_SPAN_MS as f64,
-        ),
+pub fn constants() -> String {
+    use chatcache_core::policy::{DEADLINE_FAR, DEADLINE_NEVER, EPOCH_SPAN_MS, MAX_ACCESS_COUNT};
+    let entries: [(&str, i64); 25] = [
+        ("FAILED", FAILED.into()),
+        ("PRESENT", PRESENT.into()),
+        ("EXPIRED", EXPIRED.into()),
+        ("TTL_DEFAULT", TTL_DEFAULT.into()),
+        ("TTL_NONE", TTL_NONE.into()),
+        ("TTL_GIVEN", TTL_GIVEN.into()),
+        ("TTL_KEEP", TTL_KEEP.into()),
+        ("TTL_AT", TTL_AT.into()),
+        ("KIND_BYTES", KIND_BYTES.into()),
+        ("KIND_LIST", KIND_LIST.into()),
+        ("KIND_MEMBERS", KIND_MEMBERS.into()),
+        ("H_EPOCH", Header::Epoch as i64),
+        ("H_LAYOUT", Header::Layout as i64),
+        ("H_CODES", Header::Codes as i64),
+        ("H_ACCESS", Header::Access as i64),
+        ("H_SLOTS", Header::Slots as i64),
+        ("H_FORGOTTEN", Header::Forgotten as i64),
+        ("H_FORGOTTEN_LEN", Header::ForgottenLen as i64),
+        ("H_OUT_A", Header::OutA as i64),
+        ("H_OUT_B", Header::OutB as i64),
+        ("DEADLINE_FAR", DEADLINE_FAR.into()),
+        // 2^31: exact as an i64.
+        ("EPOCH_SPAN_MS", EPOCH_SPAN_MS as i64),
+        ("DEADLINE_NEVER", DEADLINE_NEVER.into()),
+        ("MAX_ACCESS_COUNT", MAX_ACCESS_COUNT.into()),
+        ("HEADER_LEN", HEADER_LEN as i64),
     ];
-    for (name, value) in entries {
-        Reflect::set(&object, &name.into(), &value.into())?;
+    let mut text = Text::new();
+    for (i, (name, value)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            text = text.s(",");
+        }
+        text = text.s(name).s("=").i(value);
     }
-    for (name, value) in [
-        (
-            "DEADLINE_NEVER",
-            f64::from(chatcache_core::policy::DEADLINE_NEVER),
-        ),
-        (
-            "MAX_ACCESS_COUNT",
-            f64::from(chatcache_core::policy::MAX_ACCESS_COUNT),
-        ),
-        ("HEADER_LEN", HEADER_LEN as f64),
-    ] {
-        Reflect::set(&object, &name.into(), &value.into())?;
-    }
-    Ok(object)
+    text.into()
 }
 
 /// The module's memory, for JavaScript's views of the header and the per-slot arrays.
@@ -245,22 +235,50 @@ pub struct Engine {
 
 #[wasm_bindgen]
 impl Engine {
-    /// An engine with the limits and default TTL of a `Cache` options object (checked; unknown
-    /// names refused).
+    /// An engine with the default limits; [`configure`](Self::configure) sets the options.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<Engine, JsValue> {
+    #[allow(clippy::new_without_default)] // a JavaScript constructor
+    pub fn new() -> Engine {
         crate::panic::install_hook();
-        let options = Options::parse(&options)?;
         let mut engine = Engine {
-            policy: Policy::new(options.limits),
+            policy: Policy::new(Limits::default()),
             slots: Slots::default(),
-            default_ttl: options.default_ttl,
+            default_ttl: None,
             header: Box::new([0.0; HEADER_LEN]),
             published: (0, 0, usize::MAX),
             failure: None,
         };
         engine.publish();
-        Ok(engine)
+        engine
+    }
+
+    /// Sets the options of a new engine: `maxEntries`, `maxBytes`, `maxEntryBytes`,
+    /// `maxKeyBytes` and `defaultTtl` (`undefined`: not given), of which JavaScript found the
+    /// first `checked` to be numbers (or absent); only those are checked, so that a refusal of
+    /// an earlier option comes before JavaScript's own of the next. 0, or [`FAILED`].
+    #[allow(clippy::too_many_arguments)] // numbers in, numbers out: the boundary's shape
+    pub fn configure(
+        &mut self,
+        max_entries: Option<f64>,
+        max_bytes: Option<f64>,
+        max_entry_bytes: Option<f64>,
+        max_key_bytes: Option<f64>,
+        default_ttl: Option<f64>,
+        checked: u32,
+    ) -> i32 {
+        let values = [
+            max_entries,
+            max_bytes,
+            max_entry_bytes,
+            max_key_bytes,
+            default_ttl,
+        ];
+        let result = Options::parse(values, checked as usize).map(|options| {
+            self.policy = Policy::new(options.limits);
+            self.default_ttl = options.default_ttl;
+            0
+        });
+        self.finish(result)
     }
 
     /// The address of the header (see [`Header`]).
@@ -274,23 +292,40 @@ impl Engine {
         u32::try_from(self.policy.limits().max_key_bytes()).unwrap_or(u32::MAX)
     }
 
-    /// The error of the last call that returned [`FAILED`], as a `TypeError`/`RangeError`
-    /// with a `code` (a generic one if there was none).
-    pub fn failure(&mut self) -> JsValue {
+    /// Whether the error of the last call that failed is a `TypeError` (else a `RangeError`).
+    #[wasm_bindgen(js_name = failureIsType)]
+    pub fn failure_is_type(&self) -> bool {
         self.failure
-            .take()
-            .unwrap_or_else(|| Failure::type_error(INVALID_TYPE, "no failure recorded"))
-            .into()
+            .as_ref()
+            .is_none_or(|failure| failure.class == Class::Type)
     }
 
-    /// A `wrong_type` error for an operation on `expected` that found `found`, naming `arg`.
+    /// The `code` of the error of the last call that failed.
+    #[wasm_bindgen(js_name = failureCode)]
+    pub fn failure_code(&self) -> String {
+        self.failure
+            .as_ref()
+            .map_or(INVALID_TYPE, |failure| failure.code)
+            .to_owned()
+    }
+
+    /// The message of the error of the last call that failed (read last: it is cleared).
+    pub fn failure(&mut self) -> String {
+        self.failure.take().map_or_else(
+            || "no failure recorded".to_owned(),
+            |failure| failure.message,
+        )
+    }
+
+    /// Records a `wrong_type` error, naming `key`, for an operation on `expected` that found
+    /// `found`.
     #[wasm_bindgen(js_name = wrongType)]
-    pub fn wrong_type(&self, expected: u32, found: u32) -> JsValue {
+    pub fn wrong_type(&mut self, expected: u32, found: u32) {
         let error = Error::WrongType {
             expected: kind_of(expected),
             found: Some(kind_of(found)),
         };
-        Failure::core("key", &error).into()
+        self.failure = Some(Failure::core("key", &error));
     }
 
     /// Checks a key's UTF-8 length against the limits: 0, or [`FAILED`] (for batch calls,
@@ -374,47 +409,20 @@ impl Engine {
     }
 
     /// Adds `by` (a safe integer) to the decimal integer `current` (`undefined`: the key is
-    /// missing or expired; `null`: the value is not a string) under `slot` and stores the result
-    /// as the value, keeping any expiry; Redis `INCRBY` semantics. Returns the result as a decimal
-    /// string; the slot holding it is in `OUT_A`.
+    /// missing or expired, or its value is not a string) under `slot` and stores the result as
+    /// the value, keeping any expiry; Redis `INCRBY` semantics. Returns the result as a decimal
+    /// string (the slot holding it is in `OUT_A`), or `undefined` if refused.
     pub fn incr(
         &mut self,
         slot: i32,
         fingerprint: u32,
         key_len: u32,
-        current: JsValue,
+        current: Option<String>,
         by: f64,
         now: f64,
-    ) -> Result<JsString, JsValue> {
-        let key = self.key(slot, fingerprint, key_len);
-        let by = convert::step("by", by)?;
-        self.check_key_len(key.len)?;
-        let at = self.policy.preview(timestamp(now));
-        let found = self.found_preview(slot, at);
-        if let Found::Live(held) = found {
-            self.expect(held, Kind::Bytes)?;
-        }
-        let current = match (found, current.as_string()) {
-            (Found::Absent, _) => 0,
-            (Found::Live(_), Some(text)) => chatcache_core::parse_integer(text.as_bytes())
-                .ok_or_else(|| Failure::core("key", &Error::NotAnInteger))?,
-            (Found::Live(_), None) => return Err(Failure::core("key", &Error::NotAnInteger).into()),
-        };
-        let result = current
-            .checked_add(by)
-            .ok_or_else(|| Failure::core("by", &Error::Overflow))?;
-        let text = String::from(Text::new().i(result));
-        let weight = self.bytes_weight(key.len, text.len() as f64)?;
-        let now = self.begin(now);
-        let found = self.found(slot, now);
-        let deadline = match found {
-            Found::Live(held) => self.policy.deadline(held),
-            Found::Absent => None,
-        };
-        let slot = self.store(found, key, weight, deadline, KIND_BYTES, now);
-        self.header[Header::OutA as usize] = f64::from(slot_number(slot));
-        self.publish();
-        Ok(JsString::from(text))
+    ) -> Option<String> {
+        let result = self.incr_inner(slot, fingerprint, key_len, current, by, now);
+        self.finish_value(result)
     }
 
     /// Removes the entry in `slot` (any kind); 1 if it was live, 0 if not.
@@ -644,10 +652,11 @@ impl Engine {
     }
 
     /// The live members of the member set in `slot`, in byte order (a counted read; expired
-    /// members are pruned, and a set left empty is forgotten).
+    /// members are pruned, and a set left empty is forgotten), or `undefined` if refused.
     #[wasm_bindgen(js_name = membersOf)]
-    pub fn members_of(&mut self, slot: i32, now: f64) -> Result<Array, JsValue> {
-        self.check_kind_at(slot, now, Kind::Members)?;
+    pub fn members_of(&mut self, slot: i32, now: f64) -> Option<Array> {
+        let checked = self.check_kind_at(slot, now, Kind::Members);
+        self.finish_value(checked)?;
         let now = self.begin(now);
         let names = match self.found(slot, now) {
             Found::Live(held) if self.prune(held, now, None) => {
@@ -663,7 +672,7 @@ impl Engine {
             }
         };
         self.publish();
-        Ok(names)
+        Some(names)
     }
 
     /// Removes `member` from the member set in `slot`; 1 if it was live, 0 if not, or
@@ -713,12 +722,12 @@ impl Engine {
         convert::number(self.policy.weight())
     }
 
-    /// The counters as a plain object, after adding the hits and misses JavaScript counted
-    /// itself since the last call.
-    pub fn stats(&mut self, hits: f64, misses: f64) -> Result<Object, JsValue> {
+    /// The counters as `name=value` pairs, comma-separated, after adding the hits and misses
+    /// JavaScript counted itself since the last call.
+    pub fn stats(&mut self, hits: f64, misses: f64) -> String {
         // Counts of lookups are whole numbers below 2^53.
         self.policy.add_lookups(hits as u64, misses as u64);
-        stats_object(&self.policy.stats())
+        stats_text(&self.policy.stats())
     }
 
     /// The live slots, least valuable first, each followed by its absolute deadline (`NaN`: no
@@ -1177,6 +1186,52 @@ impl Engine {
         true
     }
 
+    /// [`Engine::incr`], or why it is refused.
+    fn incr_inner(
+        &mut self,
+        slot: i32,
+        fingerprint: u32,
+        key_len: u32,
+        current: Option<String>,
+        by: f64,
+        now: f64,
+    ) -> Result<String, Failure> {
+        let key = self.key(slot, fingerprint, key_len);
+        let by = convert::step("by", by)?;
+        self.check_key_len(key.len)?;
+        let at = self.policy.preview(timestamp(now));
+        let found = self.found_preview(slot, at);
+        if let Found::Live(held) = found {
+            self.expect(held, Kind::Bytes)?;
+        }
+        let current = match (found, current) {
+            (Found::Absent, _) => 0,
+            (Found::Live(_), Some(text)) => chatcache_core::parse_integer(text.as_bytes())
+                .ok_or_else(|| Failure::core("key", &Error::NotAnInteger))?,
+            (Found::Live(_), None) => return Err(Failure::core("key", &Error::NotAnInteger)),
+        };
+        let result = current
+            .checked_add(by)
+            .ok_or_else(|| Failure::core("by", &Error::Overflow))?;
+        let text = String::from(Text::new().i(result));
+        let weight = self.bytes_weight(key.len, text.len() as f64)?;
+        let now = self.begin(now);
+        let found = self.found(slot, now);
+        let deadline = match found {
+            Found::Live(held) => self.policy.deadline(held),
+            Found::Absent => None,
+        };
+        let slot = self.store(found, key, weight, deadline, KIND_BYTES, now);
+        self.header[Header::OutA as usize] = f64::from(slot_number(slot));
+        self.publish();
+        Ok(text)
+    }
+
+    /// Records a failure for [`Engine::failure`] (`None`), or passes a value on.
+    fn finish_value<T>(&mut self, result: Result<T, Failure>) -> Option<T> {
+        result.map_err(|failure| self.failure = Some(failure)).ok()
+    }
+
     /// Records a failure for [`Engine::failure`] or passes a result on; publishes the header.
     fn finish(&mut self, result: Result<i32, Failure>) -> i32 {
         self.publish();
@@ -1280,9 +1335,9 @@ fn index(arg: &str, value: f64) -> Result<i64, Failure> {
     Ok(value as i64)
 }
 
-fn stats_object(stats: &Stats) -> Result<Object, JsValue> {
-    let object = Object::new();
-    for (name, value) in [
+fn stats_text(stats: &Stats) -> String {
+    let mut text = Text::new();
+    for (i, (name, value)) in [
         ("hits", stats.hits),
         ("misses", stats.misses),
         ("inserts", stats.inserts),
@@ -1292,12 +1347,14 @@ fn stats_object(stats: &Stats) -> Result<Object, JsValue> {
         ("evictionsExpired", stats.evictions_expired),
         ("entries", stats.entries),
         ("bytes", stats.bytes),
-    ] {
-        Reflect::set(
-            &object,
-            &JsValue::from_str(name),
-            &JsValue::from_f64(convert::number(value)),
-        )?;
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i > 0 {
+            text = text.s(",");
+        }
+        text = text.s(name).s("=").n(value);
     }
-    Ok(object)
+    text.into()
 }
