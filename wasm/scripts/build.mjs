@@ -50,7 +50,7 @@ function wasmBindgenVersion() {
   return match[1];
 }
 
-// 1. Compile, with the workspace's `wasm` profile (Cargo.toml: size over speed, LTO, one
+// 1. Compile, with the workspace's `wasm` profile (Cargo.toml: opt-level 3, LTO, one
 // codegen unit, abort on panic, no debug info).
 const profile = 'wasm';
 run(
