@@ -111,7 +111,7 @@ pub use collections::{
     CappedList, Kind, ListCap, ListItem, LiveMembers, MAX_LIST_CAP, MemberSet, PushPlan,
     range_bounds,
 };
-pub use error::{Error, InvariantViolation};
+pub use error::{Error, InvariantViolation, Message, Piece};
 pub use integer::parse_integer;
 pub use key::{AsKey, HashedKey, KeyHasher};
 pub use limits::{

@@ -328,29 +328,46 @@ pub enum InvalidLimits {
     },
 }
 
-impl fmt::Display for InvalidLimits {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::NoEntries => f.write_str("max_entries must be at least 1"),
-            Self::TooManyEntries { max } => write!(f, "max_entries must be at most {max}"),
-            Self::NoKeyBytes => f.write_str("max_key_bytes must be at least 1"),
-            Self::KeyBytesTooLarge { max } => write!(f, "max_key_bytes must be at most {max}"),
+impl InvalidLimits {
+    /// The message, as text pieces and numbers (see [`Error::message`]).
+    pub fn message(&self) -> crate::Message {
+        use crate::Piece::{Number, Text};
+        match *self {
+            Self::NoEntries => crate::Message::new(&[Text("max_entries must be at least 1")]),
+            Self::TooManyEntries { max } => {
+                crate::Message::new(&[Text("max_entries must be at most "), Number(max as u64)])
+            }
+            Self::NoKeyBytes => crate::Message::new(&[Text("max_key_bytes must be at least 1")]),
+            Self::KeyBytesTooLarge { max } => {
+                crate::Message::new(&[Text("max_key_bytes must be at most "), Number(max as u64)])
+            }
             Self::EntryLargerThanTotal {
                 max_entry_bytes,
                 max_bytes,
-            } => write!(
-                f,
-                "max_entry_bytes ({max_entry_bytes}) must not exceed max_bytes ({max_bytes})"
-            ),
-            Self::EntryTooSmall { max_entry_bytes } => write!(
-                f,
-                "max_entry_bytes ({max_entry_bytes}) must exceed the per-entry overhead \
-                 ({ENTRY_OVERHEAD} bytes)"
-            ),
+            } => crate::Message::new(&[
+                Text("max_entry_bytes ("),
+                Number(max_entry_bytes),
+                Text(") must not exceed max_bytes ("),
+                Number(max_bytes),
+                Text(")"),
+            ]),
+            Self::EntryTooSmall { max_entry_bytes } => crate::Message::new(&[
+                Text("max_entry_bytes ("),
+                Number(max_entry_bytes),
+                Text(") must exceed the per-entry overhead ("),
+                Number(ENTRY_OVERHEAD),
+                Text(" bytes)"),
+            ]),
             Self::EntryBytesTooLarge { max } => {
-                write!(f, "max_entry_bytes must be at most {max}")
+                crate::Message::new(&[Text("max_entry_bytes must be at most "), Number(max)])
             }
         }
+    }
+}
+
+impl fmt::Display for InvalidLimits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.message().fmt(f)
     }
 }
 

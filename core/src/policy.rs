@@ -58,7 +58,6 @@
 //! `c > now - epoch`; anything else needs [`Policy::is_live`].
 
 use core::sync::atomic::{AtomicU64, Ordering};
-use std::collections::{BTreeSet, HashMap};
 
 use crate::ghost::Ghost;
 use crate::limits::EntryWeight;
@@ -66,7 +65,7 @@ use crate::{InvariantViolation, Limits, Stats, Timestamp};
 
 /// The "no slot" link.
 const NIL: u32 = u32::MAX;
-/// `heap_pos` of a slot that is not in the expiry heap.
+/// `heap_pos` of a slot that is in neither expiry heap (near or far).
 const NOT_IN_HEAP: u32 = u32::MAX;
 /// The highest access count tracked (two bits, as in the S3-FIFO paper).
 pub const MAX_ACCESS_COUNT: u8 = 3;
@@ -184,39 +183,126 @@ impl Queue {
     };
 }
 
-/// Deadlines too far ahead for a code, in deadline order and by slot.
+/// Deadlines too far ahead for a code (more than about 49 days after the epoch): a binary
+/// min-heap of `(deadline, slot)` whose positions are kept in the policy's `heap_pos` (a slot
+/// is in the near heap or in this one, never both, as its code says).
+///
+/// Insert and remove are O(log n), the earliest deadline and a slot's deadline O(1); no hash
+/// map, no tree (a `BTreeSet` and a `HashMap` did the same in about 11 KB of `.wasm`; far
+/// deadlines are rare).
 #[derive(Debug, Default)]
 struct FarDeadlines {
-    by_slot: HashMap<u32, u64>,
-    ordered: BTreeSet<(u64, u32)>,
+    heap: Vec<(u64, u32)>,
 }
 
 impl FarDeadlines {
-    fn insert(&mut self, slot: u32, deadline: u64) {
-        self.by_slot.insert(slot, deadline);
-        self.ordered.insert((deadline, slot));
+    /// Files `deadline` for `slot`, which has no deadline filed.
+    fn insert(&mut self, pos: &mut [u32], slot: u32, deadline: u64) {
+        self.heap.push((deadline, slot));
+        let at = self.heap.len() - 1;
+        self.place(pos, at);
+        self.sift_up(pos, at);
     }
 
-    fn remove(&mut self, slot: u32) {
-        if let Some(deadline) = self.by_slot.remove(&slot) {
-            self.ordered.remove(&(deadline, slot));
+    /// Takes `slot`'s far deadline out.
+    fn remove(&mut self, pos: &mut [u32], slot: u32) {
+        let at = pos[slot as usize] as usize;
+        let last = self.heap.len() - 1;
+        self.heap.swap(at, last);
+        self.heap.pop();
+        pos[slot as usize] = NOT_IN_HEAP;
+        if at < self.heap.len() {
+            self.place(pos, at);
+            if at > 0 && self.heap[at] < self.heap[(at - 1) / 2] {
+                self.sift_up(pos, at);
+            } else {
+                self.sift_down(pos, at);
+            }
         }
     }
 
+    /// The far deadline of `slot`, whose code is [`DEADLINE_FAR`].
+    fn get(&self, pos: &[u32], slot: u32) -> Option<u64> {
+        let entry = self.heap.get(pos[slot as usize] as usize)?;
+        (entry.1 == slot).then_some(entry.0)
+    }
+
+    fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    /// The earliest far deadline and its slot.
+    fn first(&self) -> Option<(u64, u32)> {
+        self.heap.first().copied()
+    }
+
     fn earliest(&self) -> Option<u64> {
-        self.ordered.first().map(|&(deadline, _)| deadline)
+        self.first().map(|(deadline, _)| deadline)
     }
 
     fn clear(&mut self) {
-        self.by_slot.clear();
-        self.ordered.clear();
+        self.heap.clear();
+    }
+
+    /// Records the position of the entry at `at`.
+    fn place(&self, pos: &mut [u32], at: usize) {
+        // Positions fit in u32: the heap holds at most `max_entries` < u32::MAX slots.
+        pos[self.heap[at].1 as usize] = at as u32;
+    }
+
+    fn sift_up(&mut self, pos: &mut [u32], mut at: usize) {
+        while at > 0 {
+            let parent = (at - 1) / 2;
+            if self.heap[parent] <= self.heap[at] {
+                break;
+            }
+            self.heap.swap(at, parent);
+            self.place(pos, at);
+            self.place(pos, parent);
+            at = parent;
+        }
+    }
+
+    fn sift_down(&mut self, pos: &mut [u32], mut at: usize) {
+        loop {
+            let left = 2 * at + 1;
+            if left >= self.heap.len() {
+                break;
+            }
+            let right = left + 1;
+            let child = if right < self.heap.len() && self.heap[right] < self.heap[left] {
+                right
+            } else {
+                left
+            };
+            if self.heap[at] <= self.heap[child] {
+                break;
+            }
+            self.heap.swap(at, child);
+            self.place(pos, at);
+            self.place(pos, child);
+            at = child;
+        }
+    }
+
+    /// Heap order, and every entry's position recorded.
+    fn check(&self, pos: &[u32]) -> Result<(), String> {
+        for (at, &(_, slot)) in self.heap.iter().enumerate() {
+            if pos.get(slot as usize) != Some(&(at as u32)) {
+                return Err(format!("far slot {slot} records its position wrongly"));
+            }
+            if at > 0 && self.heap[(at - 1) / 2] > self.heap[at] {
+                return Err(format!("far heap order broken at position {at}"));
+            }
+        }
+        Ok(())
     }
 }
 
 /// S3-FIFO eviction, expiry, limits and counters over numbered slots; see the
 /// [module docs](self).
 ///
-/// Metadata per slot: two queue links, a heap position and a deadline code (4 bytes each), an
+/// Metadata per slot: two queue links, a heap position (in the near or the far heap) and a deadline code (4 bytes each), an
 /// access count and a queue/tag byte: 18 bytes, plus 4 bytes in the expiry heap for a slot with
 /// a deadline.
 #[derive(Debug)]
@@ -583,11 +669,11 @@ impl Policy {
             *code = u32::try_from(u64::from(*code).saturating_sub(shift)).unwrap_or(0);
         }
         self.epoch = epoch;
-        while let Some(&(deadline, slot)) = self.far.ordered.first() {
+        while let Some((deadline, slot)) = self.far.first() {
             if self.encode(deadline) == DEADLINE_FAR {
                 break;
             }
-            self.far.remove(slot);
+            self.far.remove(&mut self.heap_pos, slot);
             self.codes[slot as usize] = self.encode(deadline);
             self.heap_insert(slot);
         }
@@ -604,7 +690,7 @@ impl Policy {
     fn deadline_millis(&self, slot: u32) -> Option<u64> {
         match self.codes[slot as usize] {
             DEADLINE_NEVER => None,
-            DEADLINE_FAR => self.far.by_slot.get(&slot).copied(),
+            DEADLINE_FAR => self.far.get(&self.heap_pos, slot),
             code => Some(self.epoch + u64::from(code)),
         }
     }
@@ -615,7 +701,7 @@ impl Policy {
         let code = self.encode(deadline);
         self.codes[slot as usize] = code;
         if code == DEADLINE_FAR {
-            self.far.insert(slot, deadline);
+            self.far.insert(&mut self.heap_pos, slot, deadline);
         } else {
             self.heap_insert(slot);
         }
@@ -625,7 +711,7 @@ impl Policy {
     fn clear_deadline(&mut self, slot: u32) {
         match self.codes[slot as usize] {
             DEADLINE_NEVER => {}
-            DEADLINE_FAR => self.far.remove(slot),
+            DEADLINE_FAR => self.far.remove(&mut self.heap_pos, slot),
             _ => self.heap_remove(slot),
         }
         self.codes[slot as usize] = DEADLINE_NEVER;
@@ -821,7 +907,7 @@ impl Policy {
                 Some(&slot) => Some(slot),
                 // Far deadlines are all later than every code, so they are only reached once
                 // the heap is empty (or holds nothing expired, when they cannot be expired).
-                None => self.far.ordered.first().map(|&(_, slot)| slot),
+                None => self.far.first().map(|(_, slot)| slot),
             };
             match next {
                 Some(slot) if !self.is_live(Slot(slot), now) => {
@@ -950,8 +1036,8 @@ impl Policy {
                 }
                 DEADLINE_FAR => {
                     far += 1;
-                    match self.far.by_slot.get(&(slot as u32)) {
-                        Some(&deadline) if self.encode(deadline) == DEADLINE_FAR => {}
+                    match self.far.get(&self.heap_pos, slot as u32) {
+                        Some(deadline) if self.encode(deadline) == DEADLINE_FAR => {}
                         _ => return Err(format!("far slot {slot} has no far deadline")),
                     }
                 }
@@ -970,16 +1056,14 @@ impl Policy {
                 self.len()
             ));
         }
-        if in_heap != self.heap.len() || far != self.far.by_slot.len() {
+        if in_heap != self.heap.len() || far != self.far.len() {
             return Err(format!(
                 "{in_heap} near and {far} far deadlines, but the heap has {} and the far set {}",
                 self.heap.len(),
-                self.far.by_slot.len()
+                self.far.len()
             ));
         }
-        if self.far.ordered.len() != self.far.by_slot.len() {
-            return Err("the far deadlines' two indexes disagree".to_owned());
-        }
+        self.far.check(&self.heap_pos)?;
         for pos in 1..self.heap.len() {
             if self.heap_code((pos - 1) / 2) > self.heap_code(pos) {
                 return Err(format!("heap order broken at position {pos}"));

@@ -70,8 +70,9 @@ export function bindCache(glue) {
   function ready() {
     if (CODE) return;
     try {
-      ({ DEADLINE_FAR, DEADLINE_NEVER, EPOCH_SPAN_MS, EXPIRED, FAILED, HEADER_LEN, H_ACCESS, H_CODES, H_EPOCH, H_FORGOTTEN, H_FORGOTTEN_LEN, H_LAYOUT, H_OUT_A, H_OUT_B, H_SLOTS, KIND_BYTES, KIND_LIST, KIND_MEMBERS, MAX_ACCESS_COUNT, PRESENT, TTL_AT, TTL_DEFAULT, TTL_GIVEN, TTL_KEEP, TTL_NONE } = glue.constants());
-      CODE = glue.errorCodes();
+      ({ DEADLINE_FAR, DEADLINE_NEVER, EPOCH_SPAN_MS, EXPIRED, FAILED, HEADER_LEN, H_ACCESS, H_CODES, H_EPOCH, H_FORGOTTEN, H_FORGOTTEN_LEN, H_LAYOUT, H_OUT_A, H_OUT_B, H_SLOTS, KIND_BYTES, KIND_LIST, KIND_MEMBERS, MAX_ACCESS_COUNT, PRESENT, TTL_AT, TTL_DEFAULT, TTL_GIVEN, TTL_KEEP, TTL_NONE } = pairs(glue.constants()));
+      // Each code under its upper-case name: `CODE.EMPTY_KEY === 'empty_key'`.
+      CODE = Object.fromEntries(glue.errorCodes().split(',').map((code) => [code.toUpperCase(), code]));
     } catch (error) {
       throw failure(
         Error,
@@ -141,7 +142,14 @@ export function bindCache(glue) {
      */
     constructor(options) {
       ready();
-      this.#engine = new glue.Engine(options);
+      const numbers = readOptions(options, CODE);
+      this.#engine = new glue.Engine();
+      const status = this.#engine.configure(...numbers.values, numbers.checked);
+      if (status === FAILED || numbers.refusal) {
+        const error = status === FAILED ? this.#failure() : numbers.refusal;
+        this.#engine.free();
+        throw error;
+      }
       const now = options == null ? undefined : options.now;
       if (now !== undefined && typeof now !== 'function') {
         this.#engine.free();
@@ -509,6 +517,7 @@ export function bindCache(glue) {
       const slot = this.#slot(key);
       const now = this.#time();
       const members = this.#engine.membersOf(slot, now);
+      if (members === undefined) throw this.#failure();
       this.#latest = now;
       this.#afterCall();
       return members;
@@ -571,7 +580,7 @@ export function bindCache(glue) {
     /** The counters since the cache was created. */
     stats() {
       this.#alive();
-      const stats = this.#engine.stats(this.#hits, this.#misses);
+      const stats = pairs(this.#engine.stats(this.#hits, this.#misses));
       this.#hits = 0;
       this.#misses = 0;
       return stats;
@@ -675,7 +684,8 @@ export function bindCache(glue) {
       if (value !== SPECIAL) return value;
       const held = this.#specials.get(slot);
       if (held instanceof Bytes) return held.bytes.slice();
-      throw this.#engine.wrongType(KIND_BYTES, held.kind);
+      this.#engine.wrongType(KIND_BYTES, held.kind);
+      throw this.#failure();
     }
 
     /** What `slot` holds: a string, a frozen JSON value, or a `Held`. */
@@ -689,7 +699,8 @@ export function bindCache(glue) {
       const value = this.#at(slot);
       if (value instanceof Collection) {
         this.#latest = now;
-        throw this.#engine.wrongType(KIND_BYTES, value.kind);
+        this.#engine.wrongType(KIND_BYTES, value.kind);
+        throw this.#failure();
       }
       const live = this.#engine.lookup(slot, now);
       this.#latest = now;
@@ -856,7 +867,7 @@ export function bindCache(glue) {
           this.#afterCall();
           return false;
         }
-        throw this.#engine.failure();
+        throw this.#failure();
       }
       this.#latest = now;
       this.#afterCall();
@@ -877,6 +888,7 @@ export function bindCache(glue) {
       const now = this.#time();
       // A Collection is refused by the engine (wrong_type) before `current` matters.
       const text = this.#engine.incr(old, fingerprint(key, this.#seed), keyLen, current, sign * by, now);
+      if (text === undefined) throw this.#failure();
       this.#latest = now;
       this.#afterCall();
       this.#file(key, this.#header[H_OUT_A], text);
@@ -902,8 +914,16 @@ export function bindCache(glue) {
 
     /** A status from the engine: passed on, or the recorded error thrown. */
     #check(status) {
-      if (status === FAILED) throw this.#engine.failure();
+      if (status === FAILED) throw this.#failure();
       return status;
+    }
+
+    /** The error the engine recorded for the call that failed, as a `TypeError` or `RangeError` with its `code`. */
+    #failure() {
+      const engine = this.#engine;
+      const Class = engine.failureIsType() ? TypeError : RangeError;
+      const code = engine.failureCode();
+      return failure(Class, code, engine.failure());
     }
 
     /** After every engine call: follows moved memory and drops the slots the engine removed. */
@@ -1011,6 +1031,59 @@ export function bindCache(glue) {
   }
 
   return Cache;
+}
+
+/** `NAME=value` pairs, comma-separated, as the engine exports them, to an object of numbers. */
+function pairs(text) {
+  const object = {};
+  for (const pair of text.split(',')) {
+    const at = pair.indexOf('=');
+    object[pair.slice(0, at)] = Number(pair.slice(at + 1));
+  }
+  return object;
+}
+
+/** The names `new Cache(options)` accepts; the numeric ones in the order the engine takes them. */
+const OPTION_NAMES = ['maxEntries', 'maxBytes', 'maxEntryBytes', 'maxKeyBytes', 'defaultTtl', 'now'];
+const NUMERIC_OPTIONS = 5;
+
+/**
+ * Reads the constructor's options: refuses a non-object and unknown names, and returns the
+ * numeric options in order (`undefined` when not given) with how many of them are numbers
+ * before the first that is not; the engine checks their ranges (an earlier refusal first),
+ * then `refusal` is the error for the first non-number, if any.
+ */
+function readOptions(options, CODE) {
+  const values = [undefined, undefined, undefined, undefined, undefined];
+  if (options === undefined || options === null) return { values, checked: NUMERIC_OPTIONS, refusal: null };
+  if (typeof options !== 'object') {
+    throw failure(TypeError, CODE.INVALID_TYPE, `options must be an object, got ${typeName(options)}`);
+  }
+  for (const name of Reflect.ownKeys(options)) {
+    if (typeof name === 'string' && !OPTION_NAMES.includes(name)) {
+      throw failure(
+        TypeError,
+        CODE.INVALID_TYPE,
+        `options.${name} is not an option (expected ${OPTION_NAMES.join(', ')})`,
+      );
+    }
+  }
+  for (let i = 0; i < NUMERIC_OPTIONS; i++) {
+    const name = OPTION_NAMES[i];
+    const value = options[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'number') {
+      const refusal = failure(TypeError, CODE.INVALID_TYPE, `options.${name} must be a number, got ${typeName(value)}`);
+      return { values, checked: i, refusal };
+    }
+    values[i] = value;
+  }
+  return { values, checked: NUMERIC_OPTIONS, refusal: null };
+}
+
+/** `typeof`, except that `null` is `"null"` (the one inspection that never runs the caller's code). */
+function typeName(value) {
+  return value === null ? 'null' : typeof value;
 }
 
 const WRITE_OPTIONS = ['ttl'];

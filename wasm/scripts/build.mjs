@@ -12,7 +12,7 @@
 //   pkg/workerd/       entries/workerd/: the web build, initialised from a compiled .wasm
 //   pkg/README.md      the package README (wasm/README.md)
 //
-// Steps: cargo build (release, wasm32-unknown-unknown, with LTO), wasm-bindgen per target,
+// Steps: cargo build (the `wasm` profile, wasm32-unknown-unknown), wasm-bindgen per target,
 // wasm-opt from the npm `binaryen` package (Debian's binaryen breaks the output), then checks:
 // no import from the `env` namespace, and the gzipped .wasm within the size budget.
 //
@@ -50,21 +50,15 @@ function wasmBindgenVersion() {
   return match[1];
 }
 
-// 1. Compile. Size and speed settings that the workspace's release profile does not set
-// (it keeps debug info for the native benches) are passed for this build only.
-const releaseEnv = {
-  ...process.env,
-  CARGO_PROFILE_RELEASE_LTO: 'true',
-  CARGO_PROFILE_RELEASE_CODEGEN_UNITS: '1',
-  CARGO_PROFILE_RELEASE_DEBUG: '0',
-  CARGO_PROFILE_RELEASE_OPT_LEVEL: '3',
-};
+// 1. Compile, with the workspace's `wasm` profile (Cargo.toml: opt-level 3, LTO, one
+// codegen unit, abort on panic, no debug info).
+const profile = 'wasm';
 run(
   'cargo',
-  ['build', '-p', 'chatcache-wasm', '--target', 'wasm32-unknown-unknown', '--release'],
-  { cwd: wasmDir, env: releaseEnv, stdio: ['ignore', 'inherit', 'inherit'] },
+  ['build', '-p', 'chatcache-wasm', '--target', 'wasm32-unknown-unknown', '--profile', profile],
+  { cwd: wasmDir, stdio: ['ignore', 'inherit', 'inherit'] },
 );
-const input = path.join(metadata.target_directory, 'wasm32-unknown-unknown', 'release', `${crateName}.wasm`);
+const input = path.join(metadata.target_directory, 'wasm32-unknown-unknown', profile, `${crateName}.wasm`);
 
 // 2. The CLI must match the crate exactly, or the generated glue does not fit the module.
 const wasmBindgen = process.env.WASM_BINDGEN || 'wasm-bindgen';
@@ -93,18 +87,7 @@ for (const { target, dir } of targets) {
   const outDir = path.join(pkgDir, dir);
   run(wasmBindgen, ['--target', target, '--out-dir', outDir, '--out-name', crateName, input]);
   const wasmFile = path.join(outDir, `${crateName}_bg.wasm`);
-  run(wasmOpt, [
-    '-O3',
-    '--enable-bulk-memory',
-    '--enable-mutable-globals',
-    '--enable-nontrapping-float-to-int',
-    '--enable-sign-ext',
-    '--enable-reference-types',
-    '--enable-multivalue',
-    wasmFile,
-    '-o',
-    wasmFile,
-  ]);
+  optimize(wasmFile);
   const bytes = fs.readFileSync(wasmFile);
   checkImports(bytes, wasmFile);
   sizes[dir] = { raw: bytes.length, gzip: zlib.gzipSync(bytes, { level: 9 }).length };
@@ -144,6 +127,38 @@ for (const [dir, { raw, gzip }] of Object.entries(sizes)) {
   }
 }
 fs.writeFileSync(path.join(pkgDir, 'sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);
+
+/**
+ * Runs `wasm-opt -Oz` until the module stops shrinking (a pass can enable more of the next;
+ * two or three passes converge), keeping the smallest output.
+ */
+function optimize(file) {
+  let size = fs.statSync(file).size;
+  for (let pass = 0; pass < 6; pass++) {
+    const out = `${file}.opt`;
+    run(wasmOpt, [
+      '-Oz',
+      '--strip-debug',
+      '--strip-producers',
+      '--enable-bulk-memory',
+      '--enable-mutable-globals',
+      '--enable-nontrapping-float-to-int',
+      '--enable-sign-ext',
+      '--enable-reference-types',
+      '--enable-multivalue',
+      file,
+      '-o',
+      out,
+    ]);
+    const next = fs.statSync(out).size;
+    if (next >= size) {
+      fs.rmSync(out);
+      break;
+    }
+    fs.renameSync(out, file);
+    size = next;
+  }
+}
 
 /** Fails if the module imports anything from `env` (a sign of an unresolved native symbol). */
 function checkImports(bytes, file) {

@@ -5,7 +5,7 @@
 
 use chatcache_core::{Timestamp, Ttl};
 
-use crate::error::{Failure, INVALID_NUMBER, INVALID_TTL};
+use crate::error::{Failure, INVALID_NUMBER, INVALID_TTL, Text};
 
 /// `Number.MAX_SAFE_INTEGER`: the largest integer every JavaScript number above it cannot
 /// represent exactly, and so the largest count, byte size or step accepted.
@@ -18,19 +18,26 @@ pub(crate) fn ttl(arg: &str, millis: f64) -> Result<Ttl, Failure> {
     if millis.is_nan() {
         return Err(Failure::range_error(
             INVALID_TTL,
-            format!("{arg} must be a number of milliseconds, got NaN"),
+            Text::new()
+                .s(arg)
+                .s(" must be a number of milliseconds, got NaN"),
         ));
     }
     if millis < 0.0 {
         return Err(Failure::range_error(
             INVALID_TTL,
-            format!("{arg} must not be negative, got {}", show(millis)),
+            Text::new()
+                .s(arg)
+                .s(" must not be negative, got ")
+                .s(&show(millis)),
         ));
     }
     if millis.is_infinite() {
         return Err(Failure::range_error(
             chatcache_core::Error::TtlTooLong.code(),
-            format!("{arg} must be finite; leave it out (or pass null) for no expiry"),
+            Text::new()
+                .s(arg)
+                .s(" must be finite; leave it out (or pass null) for no expiry"),
         ));
     }
     // The cast is exact up to 2^53 and saturates above, so the core's own range check
@@ -43,11 +50,12 @@ pub(crate) fn positive_integer(arg: &str, value: f64, max: f64) -> Result<u64, F
     if !(value.fract() == 0.0 && value >= 1.0 && value <= max) {
         return Err(Failure::range_error(
             INVALID_NUMBER,
-            format!(
-                "{arg} must be a whole number from 1 to {}, got {}",
-                show(max),
-                show(value)
-            ),
+            Text::new()
+                .s(arg)
+                .s(" must be a whole number from 1 to ")
+                .s(&show(max))
+                .s(", got ")
+                .s(&show(value)),
         ));
     }
     // Checked above: a whole number in 1..=max, and max is at most 2^53.
@@ -59,7 +67,10 @@ pub(crate) fn step(arg: &str, value: f64) -> Result<i64, Failure> {
     if !(value.fract() == 0.0 && value.abs() <= MAX_SAFE_INTEGER) {
         return Err(Failure::range_error(
             INVALID_NUMBER,
-            format!("{arg} must be a safe integer, got {}", show(value)),
+            Text::new()
+                .s(arg)
+                .s(" must be a safe integer, got ")
+                .s(&show(value)),
         ));
     }
     // Checked above: a whole number of magnitude below 2^53, exact as an i64.
@@ -71,10 +82,10 @@ pub(crate) fn deadline(arg: &str, millis: f64) -> Result<Timestamp, Failure> {
     if !(millis.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&millis)) {
         return Err(Failure::type_error(
             crate::error::INVALID_SNAPSHOT,
-            format!(
-                "{arg} must be null or a whole, non-negative number of milliseconds, got {}",
-                show(millis)
-            ),
+            Text::new()
+                .s(arg)
+                .s(" must be null or a whole, non-negative number of milliseconds, got ")
+                .s(&show(millis)),
         ));
     }
     // Checked above: a whole number in 0..=2^53.
@@ -95,16 +106,19 @@ pub(crate) fn show(value: f64) -> String {
     let magnitude = value.abs();
     if magnitude >= 1e15 {
         // Beyond this, fractions cannot be shown exactly; whole numbers still can.
-        return format!("{sign}{}", magnitude as u64);
+        return Text::new().s(sign).n(magnitude as u64).into();
     }
     // Six decimal places, rounded, with trailing zeros removed.
     let micros = (magnitude * 1e6).round() as u64;
     let (whole, fraction) = (micros / 1_000_000, micros % 1_000_000);
+    let text = Text::new().s(sign).n(whole);
     if fraction == 0 {
-        return format!("{sign}{whole}");
+        return text.into();
     }
-    let digits = format!("{fraction:06}");
-    format!("{sign}{whole}.{}", digits.trim_end_matches('0'))
+    // The fraction's six digits, leading zeros included, trailing zeros dropped.
+    let mut digits = String::from(Text::new().n(1_000_000 + fraction));
+    digits.remove(0);
+    text.s(".").s(digits.trim_end_matches('0')).into()
 }
 
 /// A count or size from the core as a JavaScript number. Counts stay far below 2<sup>53</sup>

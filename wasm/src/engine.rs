@@ -21,11 +21,11 @@ use chatcache_core::{
     CappedList, EntryWeight, Error, Kind, Limits, ListCap, MemberSet, Stats, Timestamp, Ttl,
     range_bounds,
 };
-use js_sys::{Array, JsString, Object, Reflect};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use crate::convert;
-use crate::error::{Failure, INVALID_NUMBER, INVALID_TYPE};
+use crate::error::{Class, Failure, INVALID_NUMBER, INVALID_TYPE, Text};
 use crate::options::Options;
 
 /// What a call that fails returns.
@@ -86,57 +86,47 @@ pub enum Header {
 /// The number of header cells.
 const HEADER_LEN: usize = Header::OutB as usize + 1;
 
-/// The constants JavaScript needs, exported once so that no number is written on both sides.
+/// The constants JavaScript needs, exported once so that no number is written on both sides:
+/// `NAME=value` pairs, comma-separated (numbers and strings are all that cross the boundary).
 #[wasm_bindgen(js_name = constants)]
-pub fn constants() -> Result<Object, JsValue> {
-    let object = Object::new();
-    let entries: [(&str, f64); 22] = [
-        ("FAILED", f64::from(FAILED)),
-        ("PRESENT", f64::from(PRESENT)),
-        ("EXPIRED", f64::from(EXPIRED)),
-        ("TTL_DEFAULT", f64::from(TTL_DEFAULT)),
-        ("TTL_NONE", f64::from(TTL_NONE)),
-        ("TTL_GIVEN", f64::from(TTL_GIVEN)),
-        ("TTL_KEEP", f64::from(TTL_KEEP)),
-        ("TTL_AT", f64::from(TTL_AT)),
-        ("KIND_BYTES", f64::from(KIND_BYTES)),
-        ("KIND_LIST", f64::from(KIND_LIST)),
-        ("KIND_MEMBERS", f64::from(KIND_MEMBERS)),
-        ("H_EPOCH", Header::Epoch as usize as f64),
-        ("H_LAYOUT", Header::Layout as usize as f64),
-        ("H_CODES", Header::Codes as usize as f64),
-        ("H_ACCESS", Header::Access as usize as f64),
-        ("H_SLOTS", Header::Slots as usize as f64),
-        ("H_FORGOTTEN", Header::Forgotten as usize as f64),
-        ("H_FORGOTTEN_LEN", Header::ForgottenLen as usize as f64),
-        ("H_OUT_A", Header::OutA as usize as f64),
-        ("H_OUT_B", Header::OutB as usize as f64),
-        (
-            "DEADLINE_FAR",
-            f64::from(chatcache_core::policy::DEADLINE_FAR),
-        ),
-        (
-            "EPOCH_SPAN_MS",
-            chatcache_core::policy::EPOCH_SPAN_MS as f64,
-        ),
+pub fn constants() -> String {
+    use chatcache_core::policy::{DEADLINE_FAR, DEADLINE_NEVER, EPOCH_SPAN_MS, MAX_ACCESS_COUNT};
+    let entries: [(&str, i64); 25] = [
+        ("FAILED", FAILED.into()),
+        ("PRESENT", PRESENT.into()),
+        ("EXPIRED", EXPIRED.into()),
+        ("TTL_DEFAULT", TTL_DEFAULT.into()),
+        ("TTL_NONE", TTL_NONE.into()),
+        ("TTL_GIVEN", TTL_GIVEN.into()),
+        ("TTL_KEEP", TTL_KEEP.into()),
+        ("TTL_AT", TTL_AT.into()),
+        ("KIND_BYTES", KIND_BYTES.into()),
+        ("KIND_LIST", KIND_LIST.into()),
+        ("KIND_MEMBERS", KIND_MEMBERS.into()),
+        ("H_EPOCH", Header::Epoch as i64),
+        ("H_LAYOUT", Header::Layout as i64),
+        ("H_CODES", Header::Codes as i64),
+        ("H_ACCESS", Header::Access as i64),
+        ("H_SLOTS", Header::Slots as i64),
+        ("H_FORGOTTEN", Header::Forgotten as i64),
+        ("H_FORGOTTEN_LEN", Header::ForgottenLen as i64),
+        ("H_OUT_A", Header::OutA as i64),
+        ("H_OUT_B", Header::OutB as i64),
+        ("DEADLINE_FAR", DEADLINE_FAR.into()),
+        // 2^31: exact as an i64.
+        ("EPOCH_SPAN_MS", EPOCH_SPAN_MS as i64),
+        ("DEADLINE_NEVER", DEADLINE_NEVER.into()),
+        ("MAX_ACCESS_COUNT", MAX_ACCESS_COUNT.into()),
+        ("HEADER_LEN", HEADER_LEN as i64),
     ];
-    for (name, value) in entries {
-        Reflect::set(&object, &name.into(), &value.into())?;
+    let mut text = Text::new();
+    for (i, (name, value)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            text = text.s(",");
+        }
+        text = text.s(name).s("=").i(value);
     }
-    for (name, value) in [
-        (
-            "DEADLINE_NEVER",
-            f64::from(chatcache_core::policy::DEADLINE_NEVER),
-        ),
-        (
-            "MAX_ACCESS_COUNT",
-            f64::from(chatcache_core::policy::MAX_ACCESS_COUNT),
-        ),
-        ("HEADER_LEN", HEADER_LEN as f64),
-    ] {
-        Reflect::set(&object, &name.into(), &value.into())?;
-    }
-    Ok(object)
+    text.into()
 }
 
 /// The module's memory, for JavaScript's views of the header and the per-slot arrays.
@@ -150,11 +140,19 @@ pub fn wasm_memory() -> JsValue {
 struct Slots {
     /// Per slot, in one place (one cache line for the engine's side of a call).
     info: Vec<SlotInfo>,
-    /// Item lengths of the lists (JavaScript holds the items), by slot.
-    lists: HashMap<u32, CappedList<u32>, FixedState>,
-    members: HashMap<u32, MemberSet, FixedState>,
+    /// The item lengths of the lists (JavaScript holds the items) and the member sets, by
+    /// slot (one map, so the `.wasm` holds one copy of the hash table code).
+    payloads: HashMap<u32, Payload, FixedState>,
     /// Slots the policy removed during the current call.
     forgotten: Vec<u32>,
+}
+
+/// What a list or member-set slot holds beside its weight.
+enum Payload {
+    /// The item lengths of a list.
+    List(CappedList<u32>),
+    /// A member set.
+    Members(MemberSet),
 }
 
 /// The engine's side of one slot: 12 bytes.
@@ -197,17 +195,15 @@ impl Slots {
     }
 
     fn drop_payload(&mut self, slot: Slot) {
-        self.lists.remove(&slot.as_u32());
-        self.members.remove(&slot.as_u32());
+        self.payloads.remove(&slot.as_u32());
     }
 
     /// [`drop_payload`](Self::drop_payload) for a slot whose kind is known: byte values have
     /// nothing beside them.
     fn drop_payload_of(&mut self, slot: Slot, kind: u8) {
         match u32::from(kind) {
-            KIND_LIST => drop(self.lists.remove(&slot.as_u32())),
-            KIND_MEMBERS => drop(self.members.remove(&slot.as_u32())),
-            _ => {}
+            KIND_BYTES => {}
+            _ => drop(self.payloads.remove(&slot.as_u32())),
         }
     }
 }
@@ -239,22 +235,50 @@ pub struct Engine {
 
 #[wasm_bindgen]
 impl Engine {
-    /// An engine with the limits and default TTL of a `Cache` options object (checked; unknown
-    /// names refused).
+    /// An engine with the default limits; [`configure`](Self::configure) sets the options.
     #[wasm_bindgen(constructor)]
-    pub fn new(options: JsValue) -> Result<Engine, JsValue> {
+    #[allow(clippy::new_without_default)] // a JavaScript constructor
+    pub fn new() -> Engine {
         crate::panic::install_hook();
-        let options = Options::parse(&options)?;
         let mut engine = Engine {
-            policy: Policy::new(options.limits),
+            policy: Policy::new(Limits::default()),
             slots: Slots::default(),
-            default_ttl: options.default_ttl,
+            default_ttl: None,
             header: Box::new([0.0; HEADER_LEN]),
             published: (0, 0, usize::MAX),
             failure: None,
         };
         engine.publish();
-        Ok(engine)
+        engine
+    }
+
+    /// Sets the options of a new engine: `maxEntries`, `maxBytes`, `maxEntryBytes`,
+    /// `maxKeyBytes` and `defaultTtl` (`undefined`: not given), of which JavaScript found the
+    /// first `checked` to be numbers (or absent); only those are checked, so that a refusal of
+    /// an earlier option comes before JavaScript's own of the next. 0, or [`FAILED`].
+    #[allow(clippy::too_many_arguments)] // numbers in, numbers out: the boundary's shape
+    pub fn configure(
+        &mut self,
+        max_entries: Option<f64>,
+        max_bytes: Option<f64>,
+        max_entry_bytes: Option<f64>,
+        max_key_bytes: Option<f64>,
+        default_ttl: Option<f64>,
+        checked: u32,
+    ) -> i32 {
+        let values = [
+            max_entries,
+            max_bytes,
+            max_entry_bytes,
+            max_key_bytes,
+            default_ttl,
+        ];
+        let result = Options::parse(values, checked as usize).map(|options| {
+            self.policy = Policy::new(options.limits);
+            self.default_ttl = options.default_ttl;
+            0
+        });
+        self.finish(result)
     }
 
     /// The address of the header (see [`Header`]).
@@ -268,23 +292,40 @@ impl Engine {
         u32::try_from(self.policy.limits().max_key_bytes()).unwrap_or(u32::MAX)
     }
 
-    /// The error of the last call that returned [`FAILED`], as a `TypeError`/`RangeError`
-    /// with a `code` (a generic one if there was none).
-    pub fn failure(&mut self) -> JsValue {
+    /// Whether the error of the last call that failed is a `TypeError` (else a `RangeError`).
+    #[wasm_bindgen(js_name = failureIsType)]
+    pub fn failure_is_type(&self) -> bool {
         self.failure
-            .take()
-            .unwrap_or_else(|| Failure::type_error(INVALID_TYPE, "no failure recorded"))
-            .into()
+            .as_ref()
+            .is_none_or(|failure| failure.class == Class::Type)
     }
 
-    /// A `wrong_type` error for an operation on `expected` that found `found`, naming `arg`.
+    /// The `code` of the error of the last call that failed.
+    #[wasm_bindgen(js_name = failureCode)]
+    pub fn failure_code(&self) -> String {
+        self.failure
+            .as_ref()
+            .map_or(INVALID_TYPE, |failure| failure.code)
+            .to_owned()
+    }
+
+    /// The message of the error of the last call that failed (read last: it is cleared).
+    pub fn failure(&mut self) -> String {
+        self.failure.take().map_or_else(
+            || "no failure recorded".to_owned(),
+            |failure| failure.message,
+        )
+    }
+
+    /// Records a `wrong_type` error, naming `key`, for an operation on `expected` that found
+    /// `found`.
     #[wasm_bindgen(js_name = wrongType)]
-    pub fn wrong_type(&self, expected: u32, found: u32) -> JsValue {
+    pub fn wrong_type(&mut self, expected: u32, found: u32) {
         let error = Error::WrongType {
             expected: kind_of(expected),
             found: Some(kind_of(found)),
         };
-        Failure::core("key", &error).into()
+        self.failure = Some(Failure::core("key", &error));
     }
 
     /// Checks a key's UTF-8 length against the limits: 0, or [`FAILED`] (for batch calls,
@@ -368,47 +409,20 @@ impl Engine {
     }
 
     /// Adds `by` (a safe integer) to the decimal integer `current` (`undefined`: the key is
-    /// missing or expired; `null`: the value is not a string) under `slot` and stores the result
-    /// as the value, keeping any expiry; Redis `INCRBY` semantics. Returns the result as a decimal
-    /// string; the slot holding it is in `OUT_A`.
+    /// missing or expired, or its value is not a string) under `slot` and stores the result as
+    /// the value, keeping any expiry; Redis `INCRBY` semantics. Returns the result as a decimal
+    /// string (the slot holding it is in `OUT_A`), or `undefined` if refused.
     pub fn incr(
         &mut self,
         slot: i32,
         fingerprint: u32,
         key_len: u32,
-        current: JsValue,
+        current: Option<String>,
         by: f64,
         now: f64,
-    ) -> Result<JsString, JsValue> {
-        let key = self.key(slot, fingerprint, key_len);
-        let by = convert::step("by", by)?;
-        self.check_key_len(key.len)?;
-        let at = self.policy.preview(timestamp(now));
-        let found = self.found_preview(slot, at);
-        if let Found::Live(held) = found {
-            self.expect(held, Kind::Bytes)?;
-        }
-        let current = match (found, current.as_string()) {
-            (Found::Absent, _) => 0,
-            (Found::Live(_), Some(text)) => chatcache_core::parse_integer(text.as_bytes())
-                .ok_or_else(|| Failure::core("key", &Error::NotAnInteger))?,
-            (Found::Live(_), None) => return Err(Failure::core("key", &Error::NotAnInteger).into()),
-        };
-        let result = current
-            .checked_add(by)
-            .ok_or_else(|| Failure::core("by", &Error::Overflow))?;
-        let text = result.to_string();
-        let weight = self.bytes_weight(key.len, text.len() as f64)?;
-        let now = self.begin(now);
-        let found = self.found(slot, now);
-        let deadline = match found {
-            Found::Live(held) => self.policy.deadline(held),
-            Found::Absent => None,
-        };
-        let slot = self.store(found, key, weight, deadline, KIND_BYTES, now);
-        self.header[Header::OutA as usize] = f64::from(slot_number(slot));
-        self.publish();
-        Ok(JsString::from(text))
+    ) -> Option<String> {
+        let result = self.incr_inner(slot, fingerprint, key_len, current, by, now);
+        self.finish_value(result)
     }
 
     /// Removes the entry in `slot` (any kind); 1 if it was live, 0 if not.
@@ -526,7 +540,9 @@ impl Engine {
                     let held = self.insert(key, plan.weight, deadline, KIND_LIST, now);
                     let mut list = CappedList::new();
                     list.push(item, plan).for_each(drop);
-                    self.slots.lists.insert(held.as_u32(), list);
+                    self.slots
+                        .payloads
+                        .insert(held.as_u32(), Payload::List(list));
                     held
                 }
             };
@@ -627,7 +643,9 @@ impl Engine {
                     let held = self.insert(key, weight, Some(deadline), KIND_MEMBERS, now);
                     let mut set = MemberSet::new();
                     set.add(member, deadline, now);
-                    self.slots.members.insert(held.as_u32(), set);
+                    self.slots
+                        .payloads
+                        .insert(held.as_u32(), Payload::Members(set));
                     (held, true)
                 }
             };
@@ -638,10 +656,11 @@ impl Engine {
     }
 
     /// The live members of the member set in `slot`, in byte order (a counted read; expired
-    /// members are pruned, and a set left empty is forgotten).
+    /// members are pruned, and a set left empty is forgotten), or `undefined` if refused.
     #[wasm_bindgen(js_name = membersOf)]
-    pub fn members_of(&mut self, slot: i32, now: f64) -> Result<Array, JsValue> {
-        self.check_kind_at(slot, now, Kind::Members)?;
+    pub fn members_of(&mut self, slot: i32, now: f64) -> Option<Array> {
+        let checked = self.check_kind_at(slot, now, Kind::Members);
+        self.finish_value(checked)?;
         let now = self.begin(now);
         let names = match self.found(slot, now) {
             Found::Live(held) if self.prune(held, now, None) => {
@@ -657,7 +676,7 @@ impl Engine {
             }
         };
         self.publish();
-        Ok(names)
+        Some(names)
     }
 
     /// Removes `member` from the member set in `slot`; 1 if it was live, 0 if not, or
@@ -707,12 +726,12 @@ impl Engine {
         convert::number(self.policy.weight())
     }
 
-    /// The counters as a plain object, after adding the hits and misses JavaScript counted
-    /// itself since the last call.
-    pub fn stats(&mut self, hits: f64, misses: f64) -> Result<Object, JsValue> {
+    /// The counters as `name=value` pairs, comma-separated, after adding the hits and misses
+    /// JavaScript counted itself since the last call.
+    pub fn stats(&mut self, hits: f64, misses: f64) -> String {
         // Counts of lookups are whole numbers below 2^53.
         self.policy.add_lookups(hits as u64, misses as u64);
-        stats_object(&self.policy.stats())
+        stats_text(&self.policy.stats())
     }
 
     /// The live slots, least valuable first, each followed by its absolute deadline (`NaN`: no
@@ -740,7 +759,7 @@ impl Engine {
     pub fn member_deadlines(&self, slot: u32, now: f64) -> Array {
         let now = self.policy.observe(timestamp(now));
         let out = Array::new();
-        if let Some(set) = self.slots.members.get(&slot) {
+        if let Some(Payload::Members(set)) = self.slots.payloads.get(&slot) {
             for (member, deadline) in set.iter().filter(|&(_, at)| at > now.timestamp()) {
                 out.push(&JsValue::from_str(member));
                 out.push(&JsValue::from_f64(convert::number(deadline.as_millis())));
@@ -796,7 +815,9 @@ impl Engine {
             for &len in item_lens {
                 list.append(u32::try_from(length(len)).unwrap_or(u32::MAX));
             }
-            self.slots.lists.insert(held.as_u32(), list);
+            self.slots
+                .payloads
+                .insert(held.as_u32(), Payload::List(list));
             Ok(slot_number(held))
         })();
         self.finish(result)
@@ -841,32 +862,42 @@ impl Engine {
             };
             let deadline = set.entry_deadline(deadline);
             let held = self.store(found, key, weight, deadline, KIND_MEMBERS, now);
-            self.slots.members.insert(held.as_u32(), set);
+            self.slots
+                .payloads
+                .insert(held.as_u32(), Payload::Members(set));
             Ok(slot_number(held))
         })();
         self.finish(result)
     }
+}
 
-    /// Checks every internal invariant (tests only): a message, or `undefined`.
+/// For the Rust tests only: not exported, since the messages use `core::fmt`, which the
+/// `.wasm` does without.
+impl Engine {
+    /// Checks every internal invariant: a message, or `None`.
     pub fn validate(&self) -> Option<String> {
         if let Err(violation) = self.policy.validate(&self.slots) {
             return Some(violation.to_string());
         }
-        for (&slot, list) in &self.slots.lists {
+        for (&slot, payload) in &self.slots.payloads {
             let held = Slot::from_u32(slot);
-            if !self.policy.is_held(held) || self.policy.tag(held) != KIND_LIST as u8 {
-                return Some(format!("list filed under slot {slot}, which is not a list"));
-            }
-            if list.is_empty() {
-                return Some(format!("the list in slot {slot} is empty"));
-            }
-        }
-        for &slot in self.slots.members.keys() {
-            let held = Slot::from_u32(slot);
-            if !self.policy.is_held(held) || self.policy.tag(held) != KIND_MEMBERS as u8 {
-                return Some(format!(
-                    "member set filed under slot {slot}, which is not one"
-                ));
+            let tag = self.policy.is_held(held).then(|| self.policy.tag(held));
+            match payload {
+                Payload::List(list) => {
+                    if tag != Some(KIND_LIST as u8) {
+                        return Some(format!("list filed under slot {slot}, which is not a list"));
+                    }
+                    if list.is_empty() {
+                        return Some(format!("the list in slot {slot} is empty"));
+                    }
+                }
+                Payload::Members(_) => {
+                    if tag != Some(KIND_MEMBERS as u8) {
+                        return Some(format!(
+                            "member set filed under slot {slot}, which is not one"
+                        ));
+                    }
+                }
             }
         }
         None
@@ -1098,27 +1129,34 @@ impl Engine {
             .map_err(|error| Failure::core("snapshot", &error))
     }
 
+    // Invariant: slots tagged as lists have their item lengths filed, and slots tagged as
+    // member sets their set (`validate` checks).
     fn list(&self, slot: Slot) -> &CappedList<u32> {
-        // Invariant: slots tagged as lists have their item lengths filed (`validate` checks).
-        &self.slots.lists[&slot.as_u32()]
+        match self.slots.payloads.get(&slot.as_u32()) {
+            Some(Payload::List(list)) => list,
+            _ => unreachable!("slots tagged as lists have their item lengths filed"),
+        }
     }
 
     fn list_mut(&mut self, slot: Slot) -> &mut CappedList<u32> {
-        self.slots
-            .lists
-            .get_mut(&slot.as_u32())
-            .expect("slots tagged as lists have their item lengths filed")
+        match self.slots.payloads.get_mut(&slot.as_u32()) {
+            Some(Payload::List(list)) => list,
+            _ => unreachable!("slots tagged as lists have their item lengths filed"),
+        }
     }
 
     fn members(&self, slot: Slot) -> &MemberSet {
-        &self.slots.members[&slot.as_u32()]
+        match self.slots.payloads.get(&slot.as_u32()) {
+            Some(Payload::Members(set)) => set,
+            _ => unreachable!("slots tagged as member sets have their set filed"),
+        }
     }
 
     fn members_mut(&mut self, slot: Slot) -> &mut MemberSet {
-        self.slots
-            .members
-            .get_mut(&slot.as_u32())
-            .expect("slots tagged as member sets have their set filed")
+        match self.slots.payloads.get_mut(&slot.as_u32()) {
+            Some(Payload::Members(set)) => set,
+            _ => unreachable!("slots tagged as member sets have their set filed"),
+        }
     }
 
     /// Prunes expired members of the set in `slot` (and `also`); a set left empty is removed
@@ -1137,12 +1175,11 @@ impl Engine {
             self.slots.forgotten.push(slot.as_u32());
             return false;
         }
-        // Invariant: the set only shrinks, so its weight still fits.
-        let weight = self
-            .policy
-            .limits()
-            .check_weight(weight)
-            .expect("a set that shrank still fits the entry limit");
+        // Invariant: the set only shrinks, so its weight still fits. (No `expect`: it would
+        // print the error with `Debug`, which the `.wasm` does without.)
+        let Ok(weight) = self.policy.limits().check_weight(weight) else {
+            unreachable!("a set that shrank still fits the entry limit");
+        };
         self.policy.reweigh(&mut self.slots, slot, weight, now);
         self.slots.info[slot.index()].weight = weight32(weight);
         let set = self.members_mut(slot);
@@ -1153,6 +1190,52 @@ impl Engine {
         let latest = set.latest_deadline();
         self.policy.set_deadline(slot, latest);
         true
+    }
+
+    /// [`Engine::incr`], or why it is refused.
+    fn incr_inner(
+        &mut self,
+        slot: i32,
+        fingerprint: u32,
+        key_len: u32,
+        current: Option<String>,
+        by: f64,
+        now: f64,
+    ) -> Result<String, Failure> {
+        let key = self.key(slot, fingerprint, key_len);
+        let by = convert::step("by", by)?;
+        self.check_key_len(key.len)?;
+        let at = self.policy.preview(timestamp(now));
+        let found = self.found_preview(slot, at);
+        if let Found::Live(held) = found {
+            self.expect(held, Kind::Bytes)?;
+        }
+        let current = match (found, current) {
+            (Found::Absent, _) => 0,
+            (Found::Live(_), Some(text)) => chatcache_core::parse_integer(text.as_bytes())
+                .ok_or_else(|| Failure::core("key", &Error::NotAnInteger))?,
+            (Found::Live(_), None) => return Err(Failure::core("key", &Error::NotAnInteger)),
+        };
+        let result = current
+            .checked_add(by)
+            .ok_or_else(|| Failure::core("by", &Error::Overflow))?;
+        let text = String::from(Text::new().i(result));
+        let weight = self.bytes_weight(key.len, text.len() as f64)?;
+        let now = self.begin(now);
+        let found = self.found(slot, now);
+        let deadline = match found {
+            Found::Live(held) => self.policy.deadline(held),
+            Found::Absent => None,
+        };
+        let slot = self.store(found, key, weight, deadline, KIND_BYTES, now);
+        self.header[Header::OutA as usize] = f64::from(slot_number(slot));
+        self.publish();
+        Ok(text)
+    }
+
+    /// Records a failure for [`Engine::failure`] (`None`), or passes a value on.
+    fn finish_value<T>(&mut self, result: Result<T, Failure>) -> Option<T> {
+        result.map_err(|failure| self.failure = Some(failure)).ok()
     }
 
     /// Records a failure for [`Engine::failure`] or passes a result on; publishes the header.
@@ -1235,10 +1318,9 @@ fn list_cap(cap: f64) -> Result<ListCap, Failure> {
     if cap.fract() != 0.0 || cap.is_nan() {
         return Err(Failure::range_error(
             INVALID_NUMBER,
-            format!(
-                "options.cap must be a whole number, got {}",
-                convert::show(cap)
-            ),
+            Text::new()
+                .s("options.cap must be a whole number, got ")
+                .s(&convert::show(cap)),
         ));
     }
     let cap = if cap < 0.0 { 0 } else { cap as u64 };
@@ -1249,16 +1331,19 @@ fn index(arg: &str, value: f64) -> Result<i64, Failure> {
     if !(value.fract() == 0.0 && value.abs() <= convert::MAX_SAFE_INTEGER) {
         return Err(Failure::range_error(
             INVALID_NUMBER,
-            format!("{arg} must be a safe integer, got {}", convert::show(value)),
+            Text::new()
+                .s(arg)
+                .s(" must be a safe integer, got ")
+                .s(&convert::show(value)),
         ));
     }
     // Checked above: a whole number of magnitude at most 2^53.
     Ok(value as i64)
 }
 
-fn stats_object(stats: &Stats) -> Result<Object, JsValue> {
-    let object = Object::new();
-    for (name, value) in [
+fn stats_text(stats: &Stats) -> String {
+    let mut text = Text::new();
+    for (i, (name, value)) in [
         ("hits", stats.hits),
         ("misses", stats.misses),
         ("inserts", stats.inserts),
@@ -1268,12 +1353,14 @@ fn stats_object(stats: &Stats) -> Result<Object, JsValue> {
         ("evictionsExpired", stats.evictions_expired),
         ("entries", stats.entries),
         ("bytes", stats.bytes),
-    ] {
-        Reflect::set(
-            &object,
-            &JsValue::from_str(name),
-            &JsValue::from_f64(convert::number(value)),
-        )?;
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i > 0 {
+            text = text.s(",");
+        }
+        text = text.s(name).s("=").n(value);
     }
-    Ok(object)
+    text.into()
 }

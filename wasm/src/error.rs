@@ -1,13 +1,12 @@
 //! Failures on their way to JavaScript: real `TypeError`/`RangeError` objects with a `code`.
 //!
-//! Everything that can go wrong in the adapter is first described as a plain-Rust [`Failure`]
-//! (so argument checking is testable on any target), and becomes a JavaScript error object
-//! only at the boundary. The `code` property is stable: the core's
+//! Everything that can go wrong in the adapter is described as a plain-Rust [`Failure`] (so
+//! argument checking is testable on any target); JavaScript reads its class, code and message
+//! (a flag and two strings) and builds the error object. The `code` property is stable: the core's
 //! [`Error::code`](chatcache_core::Error::code) for refusals made by the core, and one of the
 //! adapter codes below for JavaScript-level misuse.
 
-use chatcache_core::Error;
-use wasm_bindgen::JsValue;
+use chatcache_core::{Error, Message, Piece};
 
 /// Adapter code: an argument (or option, or snapshot field) has the wrong JavaScript type.
 pub(crate) const INVALID_TYPE: &str = "invalid_type";
@@ -63,21 +62,24 @@ fn core_errors() -> [Error; 14] {
     ]
 }
 
-/// Every `code` an error of the package can have, as an object from an upper-case name to the
-/// code (`{ EMPTY_KEY: 'empty_key', …, INVALID_TYPE: 'invalid_type', … }`): JavaScript takes its
-/// codes from here, so each is written once.
+/// Every `code` an error of the package can have, comma-separated (`empty_key,…,invalid_type,
+/// …`): JavaScript takes its codes from here, each under its upper-case name
+/// (`CODE.EMPTY_KEY`), so each is written once.
 #[wasm_bindgen::prelude::wasm_bindgen(js_name = errorCodes)]
-pub fn error_codes() -> Result<js_sys::Object, JsValue> {
-    let object = js_sys::Object::new();
-    let core = core_errors().map(|error| error.code());
-    for code in core {
-        let name = code.to_ascii_uppercase();
-        js_sys::Reflect::set(&object, &name.into(), &code.into())?;
+pub fn error_codes() -> String {
+    let mut codes: Vec<&str> = core_errors().iter().map(Error::code).collect();
+    for (_, code) in ADAPTER_CODES {
+        // `invalid_snapshot` is both the core's and the adapter's.
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
     }
-    for (name, code) in ADAPTER_CODES {
-        js_sys::Reflect::set(&object, &name.into(), &code.into())?;
+    // Joined by hand: `join` adds a kilobyte of generic code to the `.wasm`.
+    let mut text = Text::new();
+    for (i, code) in codes.into_iter().enumerate() {
+        text = if i == 0 { text } else { text.s(",") }.s(code);
     }
-    Ok(object)
+    text.into()
 }
 
 /// The built-in JavaScript error class a [`Failure`] is thrown as.
@@ -132,43 +134,92 @@ impl Failure {
         Self {
             class,
             code: error.code(),
-            message: format!("{arg}: {error}"),
+            message: Text::new().s(arg).s(": ").message(&error.message()).into(),
         }
     }
 }
 
-impl From<Failure> for JsValue {
-    fn from(failure: Failure) -> Self {
-        let error: js_sys::Error = match failure.class {
-            Class::Type => js_sys::TypeError::new(&failure.message).into(),
-            Class::Range => js_sys::RangeError::new(&failure.message).into(),
-        };
-        // Defining a data property on a fresh, extensible Error object cannot fail, and there
-        // is nothing better to throw if it somehow did: the error without its code.
-        let _ = js_sys::Reflect::set(
-            &error,
-            &JsValue::from_str("code"),
-            &JsValue::from_str(failure.code),
-        );
-        error.into()
+/// A message built by hand: `core::fmt` (`format!`, `to_string`) would add kilobytes of
+/// formatting machinery to the `.wasm`, so no call the module exports reaches it.
+#[derive(Default)]
+pub(crate) struct Text(String);
+
+impl Text {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends `text`.
+    pub(crate) fn s(mut self, text: &str) -> Self {
+        self.0.push_str(text);
+        self
+    }
+
+    /// Appends `n` in decimal.
+    pub(crate) fn n(mut self, n: u64) -> Self {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut n = n;
+        loop {
+            at -= 1;
+            // A remainder of 10 is one digit.
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        for &digit in &digits[at..] {
+            self.0.push(char::from(digit));
+        }
+        self
+    }
+
+    /// Appends `n` in decimal, with a `-` if negative.
+    pub(crate) fn i(self, n: i64) -> Self {
+        let text = if n < 0 { self.s("-") } else { self };
+        text.n(n.unsigned_abs())
+    }
+
+    /// Appends a core error message.
+    pub(crate) fn message(self, message: &Message) -> Self {
+        message
+            .pieces()
+            .iter()
+            .fold(self, |text, piece| match *piece {
+                Piece::Text(piece) => text.s(piece),
+                Piece::Number(n) => text.n(n),
+            })
     }
 }
 
-/// The JavaScript type of `value` for messages: `typeof`, except that `null` is `"null"`.
-/// (`typeof` is the one inspection that never runs the caller's code.)
-pub(crate) fn describe(value: &JsValue) -> String {
-    if value.is_null() {
-        return "null".to_owned();
+impl From<Text> for String {
+    fn from(text: Text) -> String {
+        text.0
     }
-    value
-        .js_typeof()
-        .as_string()
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_prints_numbers_as_display_does() {
+        for n in [0u64, 7, 10, 99, 1_000_000, u64::MAX] {
+            assert_eq!(String::from(Text::new().n(n)), n.to_string());
+        }
+        for n in [0i64, -1, 42, i64::MIN, i64::MAX] {
+            assert_eq!(String::from(Text::new().i(n)), n.to_string());
+        }
+        let error = Error::EntryTooLarge {
+            weight: 70,
+            max: 64,
+        };
+        assert_eq!(
+            Failure::core("value", &error).message,
+            format!("value: {error}")
+        );
+    }
 
     #[test]
     fn core_refusals_keep_the_core_code_and_name_the_argument() {
@@ -180,6 +231,27 @@ mod tests {
         let failure = Failure::core("key", &Error::NotAnInteger);
         assert_eq!(failure.class, Class::Type);
         assert_eq!(failure.code, "not_an_integer");
+    }
+
+    /// JavaScript names each code by its upper-case form, which is the adapter's name for it.
+    #[test]
+    fn codes_are_named_by_their_upper_case() {
+        for (name, code) in ADAPTER_CODES {
+            assert_eq!(name, code.to_ascii_uppercase());
+        }
+        let listed = error_codes();
+        let codes: Vec<&str> = listed.split(',').collect();
+        assert_eq!(codes[..2], ["empty_key", "key_too_long"]);
+        for code in &codes {
+            assert_eq!(
+                codes.iter().filter(|c| *c == code).count(),
+                1,
+                "{code} twice"
+            );
+        }
+        for (_, code) in ADAPTER_CODES {
+            assert!(codes.contains(&code), "{code}");
+        }
     }
 
     /// Every core error has its code in the list JavaScript reads (a new variant that is left

@@ -9,13 +9,18 @@
 //!
 //! - **Numbers in, numbers out.** Calls take slot numbers, lengths, TTLs and the time, and
 //!   return slot numbers or a status; extra results and the slots the policy removed go to a
-//!   header in the module's memory that JavaScript reads. Member names are the only strings
-//!   that cross.
+//!   header in the module's memory that JavaScript reads. The strings that cross are member
+//!   names, error codes and messages, and the `NAME=value` lists of the constants and counters;
+//!   JavaScript builds every object (options are read in JavaScript too).
 //! - **Reads need no call.** JavaScript decides a hit from the slot's deadline code and bumps its
 //!   access count through typed arrays over the policy's per-slot vectors, whose addresses the
 //!   header publishes (see [`engine::Header`]).
 //! - **Refusals are typed errors** with the core's codes (`src/error.rs`); a call that fails
-//!   returns [`engine::FAILED`] and changes nothing, and [`Engine::failure`] gives the error.
+//!   returns [`engine::FAILED`] (or `undefined`) and changes nothing, and
+//!   [`Engine::failure_is_type`], [`Engine::failure_code`] and [`Engine::failure`] give the
+//!   class, code and message JavaScript throws.
+//! - **No `core::fmt`** behind the exports: messages are built by hand from the core's message
+//!   pieces, which keeps formatting machinery out of the `.wasm`.
 //! - **No JavaScript runs inside a call** (the options object is read before anything is
 //!   built), so re-entrant or throwing user code cannot leave the engine half-changed.
 //!

@@ -1,21 +1,13 @@
 //! The options of `new Cache(options)`, checked once.
+//!
+//! JavaScript reads the options object (its names and the type of each value: reading runs the
+//! caller's getters, which must not run inside a call) and passes the numbers here, in the order
+//! of [`Options::NAMES`]; this module checks their ranges and the limits they make.
 
 use chatcache_core::{Limits, Ttl};
-use js_sys::Reflect;
-use wasm_bindgen::JsValue;
 
 use crate::convert;
-use crate::error::{Failure, INVALID_TYPE, describe};
-
-/// Names accepted in the constructor's options object.
-const OPTION_NAMES: [&str; 6] = [
-    "maxEntries",
-    "maxBytes",
-    "maxEntryBytes",
-    "maxKeyBytes",
-    "defaultTtl",
-    "now",
-];
+use crate::error::{Failure, Text};
 
 /// The largest `maxBytes` (and `maxEntryBytes`) accepted: 2 GiB. A wasm32 module has at most
 /// 4 GiB of memory; keeping the cache within half of it leaves room for bookkeeping, the
@@ -32,31 +24,30 @@ pub(crate) struct Options {
 }
 
 impl Options {
-    /// Reads and checks the options object (`undefined` and `null` mean all defaults).
-    pub(crate) fn parse(options: &JsValue) -> Result<Self, JsValue> {
+    /// Checks the numeric options in order (`None`: not given). Only the first `checked` are
+    /// looked at: JavaScript found the next one not to be a number, and a refusal of an earlier
+    /// one comes first (`Ok` then means "no refusal before it").
+    pub(crate) fn parse(values: [Option<f64>; 5], checked: usize) -> Result<Self, Failure> {
+        let [
+            max_entries,
+            max_bytes,
+            max_entry_bytes,
+            max_key_bytes,
+            default_ttl,
+        ] = values;
+        let given = |i: usize, value: Option<f64>| value.filter(|_| i < checked);
         let mut parsed = Options {
             limits: Limits::default(),
             default_ttl: None,
         };
-        if options.is_undefined() || options.is_null() {
-            return Ok(parsed);
-        }
-        if !options.is_object() {
-            return Err(Failure::type_error(
-                INVALID_TYPE,
-                format!("options must be an object, got {}", describe(options)),
-            )
-            .into());
-        }
-        check_option_names(options)?;
         let mut limits = Limits::builder();
-        if let Some(value) = optional_number(options, "maxEntries")? {
+        if let Some(value) = given(0, max_entries) {
             let max = Limits::ENTRIES_CEILING as f64;
             // Bounded by ENTRIES_CEILING (2^32 - 2), so the cast is exact on every target.
             limits = limits
                 .max_entries(convert::positive_integer("options.maxEntries", value, max)? as usize);
         }
-        if let Some(value) = optional_number(options, "maxBytes")? {
+        if let Some(value) = given(1, max_bytes) {
             // A small budget lowers the default per-entry limit rather than failing.
             limits = limits.max_bytes(convert::positive_integer(
                 "options.maxBytes",
@@ -64,14 +55,14 @@ impl Options {
                 MAX_BYTES_CEILING,
             )?);
         }
-        if let Some(value) = optional_number(options, "maxEntryBytes")? {
+        if let Some(value) = given(2, max_entry_bytes) {
             limits = limits.max_entry_bytes(convert::positive_integer(
                 "options.maxEntryBytes",
                 value,
                 MAX_BYTES_CEILING,
             )?);
         }
-        if let Some(value) = optional_number(options, "maxKeyBytes")? {
+        if let Some(value) = given(3, max_key_bytes) {
             // Bounded by KEY_BYTES_CEILING (65,535), so the cast is exact.
             limits = limits.max_key_bytes(convert::positive_integer(
                 "options.maxKeyBytes",
@@ -79,8 +70,11 @@ impl Options {
                 Limits::KEY_BYTES_CEILING as f64,
             )? as usize);
         }
+        if checked < 4 {
+            return Ok(parsed);
+        }
         parsed.limits = limits.build().map_err(limits_failure)?;
-        if let Some(value) = optional_number(options, "defaultTtl")? {
+        if let Some(value) = given(4, default_ttl) {
             parsed.default_ttl = Some(convert::ttl("options.defaultTtl", value)?);
         }
         // `now` is the JavaScript class's to read: it calls the clock.
@@ -96,53 +90,49 @@ fn limits_failure(invalid: chatcache_core::InvalidLimits) -> Failure {
         InvalidLimits::EntryLargerThanTotal {
             max_entry_bytes,
             max_bytes,
-        } => format!(
-            "options.maxEntryBytes ({max_entry_bytes}) must not exceed options.maxBytes ({max_bytes})"
-        ),
-        InvalidLimits::EntryTooSmall { max_entry_bytes } => format!(
-            "options.maxEntryBytes and options.maxBytes must exceed the per-entry overhead of {} \
-             bytes, got {max_entry_bytes}",
-            chatcache_core::ENTRY_OVERHEAD
-        ),
-        other => format!("options: invalid limits: {other}"),
+        } => Text::new()
+            .s("options.maxEntryBytes (")
+            .n(max_entry_bytes)
+            .s(") must not exceed options.maxBytes (")
+            .n(max_bytes)
+            .s(")"),
+        InvalidLimits::EntryTooSmall { max_entry_bytes } => Text::new()
+            .s("options.maxEntryBytes and options.maxBytes must exceed the per-entry overhead of ")
+            .n(chatcache_core::ENTRY_OVERHEAD)
+            .s(" bytes, got ")
+            .n(max_entry_bytes),
+        other => Text::new()
+            .s("options: invalid limits: ")
+            .message(&other.message()),
     };
     Failure::range_error(code, message)
 }
 
-/// Refuses option names the constructor does not know.
-fn check_option_names(options: &JsValue) -> Result<(), JsValue> {
-    let keys = Reflect::own_keys(options)?;
-    for key in keys.iter() {
-        if let Some(name) = key.as_string()
-            && !OPTION_NAMES.contains(&name.as_str())
-        {
-            return Err(Failure::type_error(
-                INVALID_TYPE,
-                format!(
-                    "options.{name} is not an option (expected {})",
-                    OPTION_NAMES.join(", ")
-                ),
-            )
-            .into());
-        }
-    }
-    Ok(())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn get(object: &JsValue, name: &str) -> Result<JsValue, JsValue> {
-    Reflect::get(object, &JsValue::from_str(name))
-}
-
-fn optional_number(options: &JsValue, name: &str) -> Result<Option<f64>, JsValue> {
-    let value = get(options, name)?;
-    if value.is_undefined() {
-        return Ok(None);
+    #[test]
+    fn ranges_are_checked_in_order_up_to_the_first_non_number() {
+        let none = [None; 5];
+        assert!(Options::parse(none, 5).is_ok());
+        let bad_entries = [Some(0.0), None, None, None, Some(-1.0)];
+        let failure = Options::parse(bad_entries, 5).err().map(|f| f.code);
+        assert_eq!(failure, Some("invalid_number"));
+        // Only the first `checked` count: a later option's refusal waits for JavaScript's.
+        assert!(Options::parse([None, None, None, None, Some(-1.0)], 4).is_ok());
+        let failure = Options::parse([None, None, None, None, Some(-1.0)], 5).err();
+        assert_eq!(failure.map(|f| f.code), Some("invalid_ttl"));
+        let inconsistent = [None, Some(100.0), Some(200.0), None, None];
+        assert_eq!(
+            Options::parse(inconsistent, 4).err().map(|f| f.code),
+            Some("invalid_limits")
+        );
+        let parsed = Options::parse([Some(5.0), None, None, None, Some(10.0)], 5).ok();
+        assert_eq!(parsed.as_ref().map(|o| o.limits.max_entries()), Some(5));
+        assert_eq!(
+            parsed.and_then(|o| o.default_ttl).map(Ttl::as_millis),
+            Some(10)
+        );
     }
-    value.as_f64().map(Some).ok_or_else(|| {
-        Failure::type_error(
-            INVALID_TYPE,
-            format!("options.{name} must be a number, got {}", describe(&value)),
-        )
-        .into()
-    })
 }

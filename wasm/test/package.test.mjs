@@ -88,7 +88,7 @@ it('the declared error codes are exactly the ones the package throws', async () 
   const require = createRequire(import.meta.url);
   const glue = require(path.join(pkgDir, 'node', 'chatcache_wasm.js'));
   // Every code comes from the engine, except `not_initialized`, which is thrown before it can run.
-  const thrown = [...Object.values(glue.errorCodes()), 'not_initialized'].sort();
+  const thrown = [...glue.errorCodes().split(','), 'not_initialized'].sort();
   assert.deepEqual(declared, thrown);
 });
 

@@ -8,28 +8,30 @@ use chatcache_wasm::engine::{
     EXPIRED, FAILED, Header, KIND_BYTES, KIND_LIST, KIND_MEMBERS, PRESENT, TTL_AT, TTL_DEFAULT,
     TTL_GIVEN, TTL_KEEP, TTL_NONE, wasm_memory,
 };
-use js_sys::{Float64Array, Object, Reflect, Uint32Array, WebAssembly};
+use js_sys::{Float64Array, Uint32Array, WebAssembly};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
 
-fn options(fields: &[(&str, f64)]) -> JsValue {
-    let object = Object::new();
-    for (name, value) in fields {
-        Reflect::set(
-            &object,
-            &JsValue::from_str(name),
-            &JsValue::from_f64(*value),
-        )
-        .expect("set on a plain object");
+/// An engine configured with `fields` (by their JavaScript names), or the code it refused with.
+fn engine_with(fields: &[(&str, f64)]) -> Result<Engine, String> {
+    let names = [
+        "maxEntries",
+        "maxBytes",
+        "maxEntryBytes",
+        "maxKeyBytes",
+        "defaultTtl",
+    ];
+    let value = |i: usize| {
+        fields
+            .iter()
+            .find(|(name, _)| *name == names[i])
+            .map(|&(_, v)| v)
+    };
+    let mut engine = Engine::new();
+    match engine.configure(value(0), value(1), value(2), value(3), value(4), 5) {
+        FAILED => Err(engine.failure_code()),
+        _ => Ok(engine),
     }
-    object.into()
-}
-
-fn code_of(error: &JsValue) -> String {
-    Reflect::get(error, &JsValue::from_str("code"))
-        .ok()
-        .and_then(|code| code.as_string())
-        .unwrap_or_default()
 }
 
 fn buffer() -> JsValue {
@@ -63,18 +65,18 @@ fn options_are_checked_with_codes() {
         (vec![("maxBytes", 10.0)], "invalid_limits"),
         (vec![("maxKeyBytes", 70_000.0)], "invalid_number"),
         (vec![("defaultTtl", -1.0)], "invalid_ttl"),
-        (vec![("maxEntyrBytes", 5.0)], "invalid_type"),
     ] {
-        let error = Engine::new(options(&fields)).err().expect("refused");
-        assert_eq!(code_of(&error), code, "{fields:?}");
+        let error = engine_with(&fields).err();
+        assert_eq!(error.as_deref(), Some(code), "{fields:?}");
     }
-    assert!(Engine::new(JsValue::UNDEFINED).is_ok());
-    assert!(Engine::new(JsValue::NULL).is_ok());
+    assert!(engine_with(&[]).is_ok());
+    let engine = engine_with(&[("maxKeyBytes", 10.0)]).ok();
+    assert_eq!(engine.map(|e| e.max_key_bytes()), Some(10));
 }
 
 #[wasm_bindgen_test]
 fn writes_evict_and_report_forgotten_slots() {
-    let mut engine = Engine::new(options(&[("maxEntries", 2.0)])).expect("valid");
+    let mut engine = engine_with(&[("maxEntries", 2.0)]).expect("valid");
     let a = engine.write(-1, 1, 1, 5.0, TTL_NONE, 0.0, 1_000.0, false);
     let b = engine.write(-1, 2, 1, 5.0, TTL_NONE, 0.0, 1_000.0, false);
     assert!(a >= 0 && b >= 0 && a != b);
@@ -96,16 +98,14 @@ fn writes_evict_and_report_forgotten_slots() {
 
 #[wasm_bindgen_test]
 fn refusals_change_nothing_and_give_typed_errors() {
-    let mut engine = Engine::new(options(&[("maxEntryBytes", 100.0)])).expect("valid");
+    let mut engine = engine_with(&[("maxEntryBytes", 100.0)]).expect("valid");
     let slot = engine.write(-1, 1, 1, 5.0, TTL_DEFAULT, 0.0, 0.0, false);
     let refused = |status: i32, code: &str, engine: &mut Engine| {
         assert_eq!(status, FAILED, "{code}");
-        let error = engine.failure();
-        assert_eq!(code_of(&error), code);
-        assert!(
-            error.is_instance_of::<js_sys::RangeError>()
-                || error.is_instance_of::<js_sys::TypeError>()
-        );
+        assert_eq!(engine.failure_code(), code);
+        let is_type = engine.failure_is_type();
+        assert_eq!(is_type, code == "invalid_type" || code == "not_an_integer");
+        assert!(!engine.failure().is_empty());
     };
     let status = engine.write(slot, 1, 1, 60.0, TTL_NONE, 0.0, 0.0, false);
     refused(status, "entry_too_large", &mut engine);
@@ -133,7 +133,7 @@ fn refusals_change_nothing_and_give_typed_errors() {
 
 #[wasm_bindgen_test]
 fn expiry_is_decided_at_the_given_time() {
-    let mut engine = Engine::new(JsValue::UNDEFINED).expect("valid");
+    let mut engine = Engine::new();
     let slot = engine.write(-1, 1, 1, 1.0, TTL_GIVEN, 100.0, 1_000.0, false);
     assert_eq!(engine.remaining(slot, 1_099.0), 1.0);
     assert!(engine.live(slot as u32, 1_099.0));
@@ -150,7 +150,7 @@ fn expiry_is_decided_at_the_given_time() {
 
 #[wasm_bindgen_test]
 fn lists_report_lengths_and_drops_and_member_sets_their_order() {
-    let mut engine = Engine::new(JsValue::UNDEFINED).expect("valid");
+    let mut engine = Engine::new();
     let list = engine.list_push(-1, 1, 4, 2.0, 2.0, TTL_KEEP, 0.0, 0.0);
     assert_eq!(out(&engine), (1.0, 0.0));
     assert_eq!(
@@ -191,33 +191,23 @@ fn lists_report_lengths_and_drops_and_member_sets_their_order() {
 
 #[wasm_bindgen_test]
 fn incr_keeps_the_expiry_and_refuses_what_is_not_an_integer() {
-    let mut engine = Engine::new(JsValue::UNDEFINED).expect("valid");
+    let mut engine = Engine::new();
     let text = engine
-        .incr(-1, 1, 1, JsValue::UNDEFINED, 5.0, 0.0)
+        .incr(-1, 1, 1, None, 5.0, 0.0)
         .expect("a new counter");
-    assert_eq!(String::from(text), "5");
+    assert_eq!(text, "5");
     let slot = out(&engine).0 as i32;
     engine.touch(slot, TTL_GIVEN, 1_000.0, 0.0);
     let text = engine
-        .incr(slot, 1, 1, JsValue::from_str("5"), -7.0, 10.0)
+        .incr(slot, 1, 1, Some("5".to_owned()), -7.0, 10.0)
         .expect("a counter");
-    assert_eq!(String::from(text), "-2");
+    assert_eq!(text, "-2");
     assert_eq!(engine.remaining(slot, 10.0), 990.0);
-    let error = engine
-        .incr(slot, 1, 1, JsValue::NULL, 1.0, 10.0)
-        .expect_err("not a string");
-    assert_eq!(code_of(&error), "not_an_integer");
-    let error = engine
-        .incr(
-            slot,
-            1,
-            1,
-            JsValue::from_str("9223372036854775807"),
-            1.0,
-            10.0,
-        )
-        .expect_err("overflow");
-    assert_eq!(code_of(&error), "overflow");
+    assert!(engine.incr(slot, 1, 1, None, 1.0, 10.0).is_none());
+    assert_eq!(engine.failure_code(), "not_an_integer");
+    let max = Some("9223372036854775807".to_owned());
+    assert!(engine.incr(slot, 1, 1, max, 1.0, 10.0).is_none());
+    assert_eq!(engine.failure_code(), "overflow");
     assert_eq!(engine.kind(slot as u32), KIND_BYTES);
 }
 
@@ -225,8 +215,7 @@ fn incr_keeps_the_expiry_and_refuses_what_is_not_an_integer() {
 /// forgotten slots followed as the JavaScript class follows them.
 #[wasm_bindgen_test]
 fn random_operations_keep_every_invariant() {
-    let mut engine =
-        Engine::new(options(&[("maxEntries", 8.0), ("maxBytes", 2_000.0)])).expect("valid");
+    let mut engine = engine_with(&[("maxEntries", 8.0), ("maxBytes", 2_000.0)]).expect("valid");
     let mut held: Vec<i32> = Vec::new();
     let mut state = 0x9e37_79b9_u32;
     let mut next = move || {

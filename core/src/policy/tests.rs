@@ -129,6 +129,59 @@ fn far_deadlines_expire_even_without_a_rebase_in_between() {
     policy.validate(&host).expect("valid");
 }
 
+/// Far deadlines changed and removed many times stay exact and in order, against a plain
+/// model.
+#[test]
+fn far_deadlines_survive_churn_against_a_model() {
+    let mut policy = Policy::new(limits(100));
+    let mut host = TestHost::default();
+    let now = policy.begin(&mut host, Timestamp::ZERO);
+    let far = EPOCH_SPAN_MS * 4;
+    let slots: Vec<Slot> = (0..40u64)
+        .map(|i| {
+            insert(
+                &mut policy,
+                &mut host,
+                60,
+                Some(far + (i * 7919) % 1000),
+                now,
+            )
+        })
+        .collect();
+    let mut model: Vec<Option<u64>> = (0..40u64).map(|i| Some(far + (i * 7919) % 1000)).collect();
+    let mut state = 12_345u64;
+    for step in 0..2_000 {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        let i = (state >> 33) as usize % slots.len();
+        let deadline = match step % 3 {
+            0 => None,
+            _ => Some(far + (state >> 40) % 1000),
+        };
+        policy.set_deadline(slots[i], deadline.map(Timestamp::from_millis));
+        model[i] = deadline;
+        let earliest = model.iter().flatten().min().copied();
+        assert_eq!(policy.next_expiry(), earliest.map(Timestamp::from_millis));
+        assert_eq!(
+            policy.deadline(slots[i]),
+            deadline.map(Timestamp::from_millis)
+        );
+        policy.validate(&host).expect("valid");
+    }
+    // Exactly the slots with a deadline expire.
+    let expected: Vec<u32> = (slots.iter().zip(&model))
+        .filter(|(_, at)| at.is_some())
+        .map(|(slot, _)| slot.as_u32())
+        .collect();
+    let end = Timestamp::from_millis(far + 1000);
+    assert_eq!(policy.purge_expired(&mut host, end), expected.len());
+    let mut forgotten: Vec<u32> = host.forgotten.iter().map(|&(slot, _)| slot).collect();
+    forgotten.sort_unstable();
+    assert_eq!(forgotten, expected);
+    policy.validate(&host).expect("valid");
+}
+
 #[test]
 fn reweigh_in_place_when_shrinking_and_to_the_head_when_growing() {
     let mut policy = Policy::new(
