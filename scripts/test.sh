@@ -28,6 +28,23 @@ run_all() {
         exit 1
     fi
 
+    say "chatcache memory-only (--no-default-features): clippy, tests, no Redis/TLS/network crates, no log subscriber"
+    cargo clippy -p chatcache --no-default-features --all-targets -- -D warnings
+    cargo test -p chatcache --no-default-features
+    forbidden='^(redis|rustls|mio|socket2|url|tracing-subscriber)$'
+    if cargo tree -p chatcache --no-default-features -e normal,build --prefix none \
+        | awk '{print $1}' | grep -E "$forbidden"; then
+        echo "chatcache without default features must not depend on the crates above" >&2
+        exit 1
+    fi
+    # An app's tracing_subscriber::fmt::init() must keep its defaults (env-filter would turn the
+    # default level to ERROR and hide the fallback warning): no subscriber in the library.
+    if cargo tree -p chatcache -e normal,build --prefix none | awk '{print $1}' \
+        | grep -Ex 'tracing-subscriber'; then
+        echo "chatcache (default features) must not depend on tracing-subscriber" >&2
+        exit 1
+    fi
+
     say "tests (unit, integration, property, conformance against memory and a real redis-server)"
     cargo test --workspace --all-features
 

@@ -189,8 +189,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chatcache::testing::RedisServer;
-    use chatcache::{CacheConfig, RedisUrl, select_cache};
+    use chatcache::{CacheConfig, select_cache};
 
     fn check(summary: &Summary) {
         assert_eq!(summary.messages, 8, "4 chat messages + 4 of ben's 8");
@@ -204,12 +203,13 @@ mod tests {
         check(&run(&ChatServer { cache }).await.expect("runs"));
     }
 
+    #[cfg(feature = "redis")]
     #[tokio::test]
     async fn runs_on_redis() {
-        let redis = RedisServer::start();
+        let redis = chatcache::testing::RedisServer::start();
         let mut config = CacheConfig::default();
         config.use_redis = true;
-        config.redis_url = RedisUrl::parse(&redis.url()).expect("valid");
+        config.redis_url = chatcache::RedisUrl::parse(&redis.url()).expect("valid");
         let cache = select_cache(&config).await.expect("redis");
         assert!(!cache.selection().is_fallback());
         check(&run(&ChatServer { cache }).await.expect("runs"));

@@ -7,7 +7,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chatcache_core::{KeyTtl, ListCap, Ttl};
+use chatcache_core::{KeyTtl, Ttl};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -528,9 +528,13 @@ pub(crate) fn to_ttl(expiry: Option<Duration>) -> Result<Option<Ttl>, CacheError
     Ok(expiry.map(Ttl::try_from).transpose()?)
 }
 
-/// A `cap` argument of [`Cache::list_push`] as the core's [`ListCap`], shared by both backends.
-pub(crate) fn to_cap(cap: usize) -> Result<ListCap, CacheError> {
-    Ok(ListCap::new(u64::try_from(cap).unwrap_or(u64::MAX))?)
+/// A `cap` argument of [`Cache::list_push`] as the core's [`ListCap`](chatcache_core::ListCap),
+/// for the Redis backend (memory hands `cap` to the core's `Store` as it is).
+#[cfg(feature = "redis")]
+pub(crate) fn to_cap(cap: usize) -> Result<chatcache_core::ListCap, CacheError> {
+    Ok(chatcache_core::ListCap::new(
+        u64::try_from(cap).unwrap_or(u64::MAX),
+    )?)
 }
 
 fn decode_json<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, CacheError> {

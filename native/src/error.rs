@@ -226,6 +226,16 @@ pub enum ConfigError {
         reason: String,
     },
 
+    /// `USE_REDIS` and `CHATCACHE_REQUIRE_REDIS` ask for Redis, but this build of chatcache has
+    /// no Redis backend: the `redis` cargo feature (on by default) is off. Returned by
+    /// [`select_cache`](crate::select_cache); without `require_redis` such a build warns and
+    /// uses memory instead ([`SelectionReason::RedisNotBuilt`](crate::SelectionReason)).
+    #[error(
+        "configuration error: USE_REDIS and CHATCACHE_REQUIRE_REDIS ask for Redis, but chatcache \
+         was built without its `redis` cargo feature"
+    )]
+    RedisNotBuilt,
+
     /// A variable is set but is not valid Unicode.
     #[error("configuration error: {var} is not valid Unicode")]
     NotUnicode {

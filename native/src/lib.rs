@@ -30,8 +30,18 @@
 //! # Features
 //! | feature | default | what |
 //! |---|---|---|
-//! | `cli` | yes | the `chatcache` operations binary (`status`, `get`, `set`, `del`) |
-//! | `test-support` | no | `chatcache::testing`: real `redis-server` per test, black-hole listeners, log capture |
+//! | `redis` | yes | [`RedisCache`] and Redis in [`get_cache`] (redis-rs, rustls, tokio's network stack) |
+//! | `test-support` | no | `chatcache::testing`: log capture, black-hole listeners; with `redis`, a real `redis-server` per test |
+//!
+//! A memory-only app depends on `chatcache = { version = "0.1", default-features = false }`
+//! and builds neither redis-rs nor a TLS stack nor tokio's runtime. In such a build, a
+//! configuration that asks for Redis (`USE_REDIS=true`) is not ignored silently: [`get_cache`]
+//! logs one warning and returns the in-memory cache as a fallback
+//! ([`SelectionReason::RedisNotBuilt`], health [`CacheError::Degraded`]), or, with
+//! `CHATCACHE_REQUIRE_REDIS=true`, fails with [`ConfigError::RedisNotBuilt`].
+//!
+//! The operations command line (`chatcache status|get|set|del`) is its own package,
+//! `chatcache-cli`, so that this library adds no log subscriber to an app.
 
 pub mod config;
 
@@ -40,6 +50,7 @@ mod clock;
 mod error;
 mod memory;
 mod memory_cache;
+#[cfg(feature = "redis")]
 mod redis_cache;
 mod select;
 mod single_flight;
@@ -55,12 +66,15 @@ pub use chatcache_core as core;
 pub use cache::{BackendKind, Cache, CacheExt, CacheStats, Health, MemoryStats, RedisServerStats};
 pub use chatcache_core::{KeyTtl, Limits};
 pub use clock::{Clock, CoarseClock, ManualClock, SystemClock};
-pub use config::{Backoff, CacheConfig, Namespace, RedisUrl, TlsConfig, parse_bool};
+#[cfg(feature = "redis")]
+pub use config::{Backoff, RedisUrl, TlsConfig};
+pub use config::{CacheConfig, Namespace, parse_bool};
 pub use error::{CacheError, ConfigError};
 pub use memory::InMemoryCache;
 pub use memory_cache::{
     DEFAULT_JANITOR_INTERVAL, InMemoryCacheBuilder, MIN_ENTRIES_PER_SHARD, MemoryCache,
 };
+#[cfg(feature = "redis")]
 pub use redis_cache::RedisCache;
 pub use select::{AnyCache, SelectedCache, Selection, SelectionReason, get_cache, select_cache};
 pub use single_flight::SingleFlight;

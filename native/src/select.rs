@@ -2,7 +2,7 @@
 //! is enabled but unreachable.
 
 use std::fmt;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arc_swap::{ArcSwap, Guard};
@@ -10,11 +10,17 @@ use async_trait::async_trait;
 use chatcache_core::KeyTtl;
 
 use crate::cache::{BackendKind, Cache, CacheStats, Health};
-use crate::config::{Backoff, CacheConfig};
+use crate::config::CacheConfig;
 use crate::error::CacheError;
+#[cfg(not(feature = "redis"))]
+use crate::error::ConfigError;
 use crate::memory::InMemoryCache;
+#[cfg(feature = "redis")]
 use crate::redis_cache::RedisCache;
 use crate::single_flight::SingleFlight;
+
+#[cfg(feature = "redis")]
+mod redis;
 
 /// Reads [`CacheConfig::from_env`] and returns the cache it asks for; see [`select_cache`].
 /// Call it inside a tokio runtime (the Redis backend needs one).
@@ -66,119 +72,34 @@ pub async fn select_cache(config: &CacheConfig) -> Result<SelectedCache, CacheEr
             },
         ));
     }
-    let url = config.redis_url.redacted().to_owned();
-    match RedisCache::connect(config).await {
-        Ok(cache) => Ok(SelectedCache::new(
-            AnyCache::Redis(cache),
-            Selection {
-                backend: BackendKind::Redis,
-                reason: SelectionReason::RedisConnected { url },
-                decided_in: started.elapsed(),
-                recovering: false,
-            },
-        )),
-        Err(err @ CacheError::Config(_)) => Err(err),
-        Err(err) if config.require_redis => {
-            tracing::error!(
-                url = %url,
-                error = %err,
-                "Redis is required (CHATCACHE_REQUIRE_REDIS) but unreachable"
-            );
-            Err(err)
-        }
-        Err(err) => {
-            let error = short_reason(&err);
-            tracing::warn!(
-                url = %url,
-                error = %error,
-                recovery = config.fallback_recovery.is_some(),
-                "Redis unreachable; falling back to the in-memory cache (data is not shared \
-                 between instances and does not survive restarts)"
-            );
-            let cache = InMemoryCache::new(config.limits)?;
-            let selected = SelectedCache::new(
-                AnyCache::Memory(cache),
-                Selection {
-                    backend: BackendKind::Memory,
-                    reason: SelectionReason::RedisUnreachable { url, error },
-                    decided_in: started.elapsed(),
-                    recovering: config.fallback_recovery.is_some(),
-                },
-            );
-            if let Some(backoff) = config.fallback_recovery {
-                let shared = Arc::downgrade(&selected.shared);
-                tokio::spawn(recover(shared, config.clone(), backoff, started));
-            }
-            Ok(selected)
-        }
-    }
+    #[cfg(feature = "redis")]
+    let selected = redis::select(config, started).await;
+    #[cfg(not(feature = "redis"))]
+    let selected = redis_not_built(config, started);
+    selected
 }
 
-/// Probes Redis with `backoff` until it answers, then makes it the cache's backend. Stops when
-/// every handle of the cache is gone. Callers are never blocked: they keep using memory until
-/// the switch, which is one pointer swap.
-async fn recover(shared: Weak<Shared>, config: CacheConfig, backoff: Backoff, since: Instant) {
-    let mut delay = backoff.initial;
-    let mut probes: u32 = 0;
-    loop {
-        tokio::time::sleep(delay).await;
-        if shared.strong_count() == 0 {
-            return;
-        }
-        probes += 1;
-        match RedisCache::connect(&config).await {
-            Ok(redis) => {
-                let Some(shared) = shared.upgrade() else {
-                    return;
-                };
-                let url = config.redis_url.redacted().to_owned();
-                let on_fallback = since.elapsed();
-                let previous = shared.current.swap(Arc::new(Current {
-                    cache: AnyCache::Redis(redis),
-                    selection: Selection {
-                        backend: BackendKind::Redis,
-                        reason: SelectionReason::RedisRecovered {
-                            url: url.clone(),
-                            after: on_fallback,
-                        },
-                        decided_in: shared.current.load().selection.decided_in,
-                        recovering: false,
-                    },
-                }));
-                let dropped = match &previous.cache {
-                    AnyCache::Memory(memory) => memory.held_entries(),
-                    AnyCache::Redis(_) => 0,
-                };
-                tracing::info!(
-                    url = %url,
-                    probes,
-                    on_fallback_ms = on_fallback.as_millis(),
-                    dropped_entries = dropped,
-                    "Redis answers; switched from the in-memory fallback to Redis (entries \
-                     cached in memory meanwhile are dropped)"
-                );
-                return;
-            }
-            Err(err) => {
-                tracing::debug!(
-                    error = %short_reason(&err),
-                    next_probe_ms = backoff.next(delay).as_millis(),
-                    "Redis still unreachable"
-                );
-                delay = backoff.next(delay);
-            }
-        }
+/// `use_redis` is on in a build without the `redis` feature: the configuration asks for
+/// something this binary cannot do, so say so — one warning and the in-memory cache as a
+/// fallback, or with `require_redis` a configuration error. Never a silent "memory".
+#[cfg(not(feature = "redis"))]
+fn redis_not_built(config: &CacheConfig, started: Instant) -> Result<SelectedCache, CacheError> {
+    if config.require_redis {
+        return Err(ConfigError::RedisNotBuilt.into());
     }
-}
-
-fn short_reason(err: &CacheError) -> String {
-    match err {
-        CacheError::Unavailable { reason, .. } => reason.clone(),
-        CacheError::Timeout { after, .. } => {
-            format!("no answer within {}ms", after.as_millis())
-        }
-        other => other.to_string(),
-    }
+    tracing::warn!(
+        "USE_REDIS is on, but chatcache was built without its `redis` feature; using the \
+         in-memory cache (data is not shared between instances and does not survive restarts)"
+    );
+    Ok(SelectedCache::new(
+        AnyCache::Memory(InMemoryCache::new(config.limits)?),
+        Selection {
+            backend: BackendKind::Memory,
+            reason: SelectionReason::RedisNotBuilt,
+            decided_in: started.elapsed(),
+            recovering: false,
+        },
+    ))
 }
 
 /// Why [`select_cache`] chose its backend.
@@ -207,6 +128,9 @@ pub enum SelectionReason {
         /// How long the cache ran on the fallback.
         after: Duration,
     },
+    /// Redis was enabled, but this build has no Redis backend (the `redis` cargo feature is
+    /// off); the cache is in memory.
+    RedisNotBuilt,
 }
 
 /// Which backend [`select_cache`] chose (or recovery switched to), why, and how long deciding
@@ -239,7 +163,10 @@ impl Selection {
     /// Whether Redis was wanted but the cache runs on memory.
     #[must_use]
     pub fn is_fallback(&self) -> bool {
-        matches!(self.reason, SelectionReason::RedisUnreachable { .. })
+        matches!(
+            self.reason,
+            SelectionReason::RedisUnreachable { .. } | SelectionReason::RedisNotBuilt
+        )
     }
 
     /// Whether a background task is probing Redis to end the fallback.
@@ -267,6 +194,11 @@ impl fmt::Display for Selection {
                 }
                 f.write_str(")")
             }
+            SelectionReason::RedisNotBuilt => write!(
+                f,
+                "memory (fallback: USE_REDIS is on, but chatcache was built without its `redis` \
+                 feature)"
+            ),
             SelectionReason::RedisRecovered { url, after } => write!(
                 f,
                 "redis at {url} (recovered after {:.1} s on the in-memory fallback)",
@@ -283,6 +215,7 @@ pub enum AnyCache {
     /// In-process cache.
     Memory(InMemoryCache),
     /// Redis-backed cache.
+    #[cfg(feature = "redis")]
     Redis(RedisCache),
 }
 
@@ -290,6 +223,7 @@ impl AnyCache {
     fn as_dyn(&self) -> &dyn Cache {
         match self {
             AnyCache::Memory(c) => c,
+            #[cfg(feature = "redis")]
             AnyCache::Redis(c) => c,
         }
     }

@@ -2,6 +2,8 @@
 //! operation behaves as on one node, batch calls span slots, `clear` and the entry count cover
 //! every primary, `stats` sums them; and a dead primary fails only its own slots.
 
+#![cfg(feature = "redis")]
+
 mod common;
 
 use std::collections::HashMap;

@@ -5,12 +5,15 @@
 mod common;
 
 use std::collections::BTreeSet;
+#[cfg(feature = "redis")]
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
+#[cfg(feature = "redis")]
 use chatcache::testing::RedisServer;
 use chatcache::{Cache, CacheExt, InMemoryCache, Limits};
+#[cfg(feature = "redis")]
 use common::connect;
 
 /// Posters and the room's cap (at least as many items as posts, so nothing is trimmed).
@@ -18,8 +21,11 @@ const POSTERS: usize = 64;
 const CAP: usize = 2 * POSTERS;
 
 /// Environment of the helper process of [`two_processes_post_to_one_redis_room`].
+#[cfg(feature = "redis")]
 const CHILD_URL: &str = "CHATCACHE_TEST_CHILD_REDIS_URL";
+#[cfg(feature = "redis")]
 const CHILD_NAMESPACE: &str = "CHATCACHE_TEST_CHILD_NAMESPACE";
+#[cfg(feature = "redis")]
 const CHILD_PREFIX: &str = "CHATCACHE_TEST_CHILD_PREFIX";
 
 #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -91,6 +97,7 @@ async fn concurrent_posts_are_all_kept_in_memory() {
     assert_every_message_kept_once(&*cache, "room:1:history", &["memory"]).await;
 }
 
+#[cfg(feature = "redis")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_posts_are_all_kept_on_redis() {
     let server = RedisServer::start();
@@ -99,6 +106,7 @@ async fn concurrent_posts_are_all_kept_on_redis() {
     assert_every_message_kept_once(&*cache, "room:1:history", &["redis"]).await;
 }
 
+#[cfg(feature = "redis")]
 /// Two server processes post to one room on one Redis at the same time: every message of
 /// both is kept once. The second process is this test binary again, running
 /// [`helper_posts_from_a_second_process`].
@@ -128,6 +136,7 @@ async fn two_processes_post_to_one_redis_room() {
     assert_every_message_kept_once(&*cache, "room:1:history", &["first", "second"]).await;
 }
 
+#[cfg(feature = "redis")]
 /// The second process of [`two_processes_post_to_one_redis_room`]; it only runs when that
 /// test starts it (it is ignored otherwise, and refuses to run without its environment).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -146,6 +155,7 @@ async fn helper_posts_from_a_second_process() {
     post_concurrently(cache, "room:1:history", &from).await;
 }
 
+#[cfg(feature = "redis")]
 /// Many users join and leave one room's member set at once: the set ends with exactly the
 /// users who stayed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -3,10 +3,14 @@
 mod common;
 
 use std::collections::HashMap;
+#[cfg(feature = "redis")]
 use std::time::Duration;
 
-use chatcache::testing::{BlackHoleListener, RedisServer, capture_logs, refused_port};
+use chatcache::testing::capture_logs;
+#[cfg(feature = "redis")]
+use chatcache::testing::{BlackHoleListener, RedisServer, refused_port};
 use chatcache::{BackendKind, Cache, CacheConfig, SelectionReason, select_cache};
+#[cfg(feature = "redis")]
 use common::{admin, ms, redis_config};
 
 fn from_vars(vars: &[(&str, &str)]) -> CacheConfig {
@@ -23,6 +27,7 @@ async fn no_variables_means_memory() {
     cache.set("k", b"v", None).await.expect("works");
 }
 
+#[cfg(feature = "redis")]
 #[tokio::test]
 async fn use_redis_with_redis_reachable_means_redis() {
     let server = RedisServer::start();
@@ -47,6 +52,7 @@ async fn use_redis_with_redis_reachable_means_redis() {
     );
 }
 
+#[cfg(feature = "redis")]
 /// Refused connection: one warning (password redacted), memory, decided almost at once.
 #[tokio::test]
 async fn refused_connection_falls_back_with_one_redacted_warning() {
@@ -79,6 +85,7 @@ async fn refused_connection_falls_back_with_one_redacted_warning() {
     assert!(!output.contains("Hunter2-Refused"), "{output}");
 }
 
+#[cfg(feature = "redis")]
 /// A listener that accepts and never answers: the decision waits for the connect timeout,
 /// which defaults to 1 s, never for redis-rs' ~9.5 s retry loop.
 #[tokio::test]
@@ -112,6 +119,7 @@ async fn black_hole_falls_back_within_the_default_connect_timeout() {
     assert_eq!(warnings, 1, "exactly one warning:\n{output}");
 }
 
+#[cfg(feature = "redis")]
 #[tokio::test]
 async fn connect_timeout_is_configurable() {
     let hole = BlackHoleListener::start();
@@ -130,6 +138,7 @@ async fn connect_timeout_is_configurable() {
     assert!(decided < Duration::from_millis(600), "{decided:?}");
 }
 
+#[cfg(feature = "redis")]
 #[tokio::test]
 async fn require_redis_turns_the_fallback_into_an_error() {
     let port = refused_port();
@@ -147,6 +156,7 @@ async fn require_redis_turns_the_fallback_into_an_error() {
     assert!(!format!("{err} {err:?}").contains("pw-required"));
 }
 
+#[cfg(feature = "redis")]
 #[tokio::test]
 async fn shared_handle_is_a_trait_object() {
     let server = RedisServer::start();
@@ -156,4 +166,56 @@ async fn shared_handle_is_a_trait_object() {
         .into_shared();
     assert_eq!(cache.backend(), BackendKind::Redis);
     assert_eq!(cache.incr("n", 5).await.expect("incr"), 5);
+}
+
+/// A build without the `redis` feature does not ignore `USE_REDIS=true`: one warning, and the
+/// in-memory cache as a fallback that reports itself degraded.
+#[cfg(not(feature = "redis"))]
+#[tokio::test]
+async fn use_redis_without_the_redis_feature_warns_and_falls_back() {
+    let logs = capture_logs();
+    let config = from_vars(&[
+        ("USE_REDIS", "true"),
+        ("REDIS_URL", "redis://:pw-unused@cache.internal:6379/0"),
+    ]);
+    let cache = select_cache(&config).await.expect("falls back");
+    assert_eq!(cache.backend(), BackendKind::Memory);
+    assert_eq!(cache.selection().reason(), &SelectionReason::RedisNotBuilt);
+    assert!(cache.selection().is_fallback());
+    assert!(!cache.selection().is_recovering());
+    assert_eq!(
+        cache.selection().to_string(),
+        "memory (fallback: USE_REDIS is on, but chatcache was built without its `redis` feature)"
+    );
+    let err = cache.health().await.expect_err("degraded");
+    assert_eq!(err.code(), "degraded");
+    cache.set("k", b"v", None).await.expect("memory works");
+    assert_eq!(cache.get("k").await.expect("get"), Some(b"v".to_vec()));
+
+    let output = logs.contents();
+    let warnings: Vec<&str> = output.lines().filter(|l| l.contains(" WARN ")).collect();
+    assert_eq!(warnings.len(), 1, "exactly one warning:\n{output}");
+    assert!(
+        warnings[0].contains("built without its `redis` feature"),
+        "{output}"
+    );
+}
+
+/// With `CHATCACHE_REQUIRE_REDIS=true` the same build refuses to start: a configuration error,
+/// not a transient one.
+#[cfg(not(feature = "redis"))]
+#[tokio::test]
+async fn require_redis_without_the_redis_feature_is_a_config_error() {
+    let config = from_vars(&[("USE_REDIS", "on"), ("CHATCACHE_REQUIRE_REDIS", "yes")]);
+    let err = select_cache(&config).await.expect_err("no fallback");
+    assert_eq!(err.code(), "config");
+    assert!(!err.is_transient());
+    assert!(
+        matches!(
+            err,
+            chatcache::CacheError::Config(chatcache::ConfigError::RedisNotBuilt)
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("`redis` cargo feature"), "{err}");
 }

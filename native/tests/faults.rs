@@ -3,6 +3,8 @@
 //!
 //! Measured figures are printed (`cargo test -p chatcache --test faults -- --nocapture`).
 
+#![cfg(feature = "redis")]
+
 mod common;
 
 use std::future::Future;

@@ -288,6 +288,7 @@ fn invalid_limits_are_refused_when_built() {
 async fn handles_are_thread_safe_and_shareable() {
     fn send_sync<T: Send + Sync + Clone + 'static>() {}
     send_sync::<InMemoryCache>();
+    #[cfg(feature = "redis")]
     send_sync::<chatcache::RedisCache>();
     send_sync::<chatcache::SelectedCache>();
     send_sync::<Arc<dyn Cache>>();

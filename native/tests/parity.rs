@@ -5,6 +5,8 @@
 //! Expiries are either absent or far in the future, so real and simulated time cannot
 //! diverge; `ttl` results are compared by kind (missing / persistent / remaining).
 
+#![cfg(feature = "redis")]
+
 mod common;
 
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! to it when it answers: writes reach Redis soon after it accepts connections, callers are
 //! never blocked, the switch is logged once (password redacted), and memory is dropped.
 
+#![cfg(feature = "redis")]
+
 mod common;
 
 use std::collections::HashMap;

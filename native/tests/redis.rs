@@ -1,6 +1,8 @@
 //! RedisCache against a real `redis-server`: commands used, key layout, namespaces, `clear`,
 //! stats, and identical validation with the in-memory backend.
 
+#![cfg(feature = "redis")]
+
 mod common;
 
 use std::time::Duration;

@@ -16,6 +16,8 @@
 //!
 //! Failures are shrunk and recorded in `native/proptest-regressions/redis_collections.txt`.
 
+#![cfg(feature = "redis")]
+
 mod common;
 
 use std::cell::RefCell;

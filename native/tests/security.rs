@@ -1,6 +1,8 @@
 //! Passwords and ACL users: `user:password@` URLs work, and the password never shows up in a
 //! log line, a `Debug` output or an error message.
 
+#![cfg(feature = "redis")]
+
 mod common;
 
 use chatcache::testing::{RedisServer, capture_logs};

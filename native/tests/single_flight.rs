@@ -7,8 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+#[cfg(feature = "redis")]
+use chatcache::CacheError;
+#[cfg(feature = "redis")]
 use chatcache::testing::RedisServer;
-use chatcache::{Cache, CacheError, CacheExt, InMemoryCache, Limits};
+use chatcache::{Cache, CacheExt, InMemoryCache, Limits};
 use tokio::task::JoinSet;
 
 /// A loader error of the application's own type.
@@ -64,6 +67,7 @@ async fn thousand_callers_one_loader_in_memory() {
     assert_eq!(loads, 1);
 }
 
+#[cfg(feature = "redis")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousand_callers_one_loader_on_redis() {
     let server = RedisServer::start();
@@ -75,6 +79,7 @@ async fn thousand_callers_one_loader_on_redis() {
     assert_eq!(raw, "Rust");
 }
 
+#[cfg(feature = "redis")]
 #[tokio::test]
 async fn a_loader_error_reaches_every_waiter_and_caches_nothing() {
     let server = RedisServer::start();
@@ -200,6 +205,7 @@ async fn a_cancelled_leader_hands_over_to_a_waiter() {
     assert_eq!(cache.single_flight().in_flight(), 0);
 }
 
+#[cfg(feature = "redis")]
 #[tokio::test]
 async fn json_values_load_once_and_bad_input_loads_nothing() {
     #[derive(serde::Serialize, serde::Deserialize, PartialEq, Debug)]

@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
 
+#![cfg(feature = "redis")]
 #![allow(dead_code, unreachable_pub)] // each test binary uses a different subset
 
 use std::time::Duration;

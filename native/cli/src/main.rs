@@ -1,5 +1,5 @@
 //! `chatcache`: operate the cache a chat server uses, with the server's own configuration
-//! (`USE_REDIS`, `REDIS_URL`, `CHATCACHE_*`; see the crate README).
+//! (`USE_REDIS`, `REDIS_URL`, `CHATCACHE_*`; see `native/README.md`).
 //!
 //! ```text
 //! chatcache status [--json]              which backend and why, health, stats, Redis memory

@@ -1,13 +1,18 @@
 //! The `chatcache` binary, run as a process with the server's environment variables.
 
-#![cfg(feature = "cli")]
-
-mod common;
-
 use std::process::{Command, Output};
 
 use chatcache::testing::{RedisServer, refused_port};
-use common::admin;
+
+/// Runs a raw command on the server's admin connection.
+fn admin<T: chatcache::testing::redis::FromRedisValue>(server: &RedisServer, args: &[&str]) -> T {
+    let mut con = server.connection();
+    let mut cmd = chatcache::testing::redis::cmd(args[0]);
+    for arg in &args[1..] {
+        cmd.arg(*arg);
+    }
+    cmd.query(&mut con).expect("admin command succeeds")
+}
 
 const PW: &str = "Cli-Secret-55d0";
 
