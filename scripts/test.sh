@@ -31,6 +31,7 @@ run_all() {
     say "chatcache memory-only (--no-default-features): clippy, tests, no Redis/TLS/network crates, no log subscriber"
     cargo clippy -p chatcache --no-default-features --all-targets -- -D warnings
     cargo test -p chatcache --no-default-features
+    RUSTDOCFLAGS="-D warnings" cargo doc -p chatcache --no-deps --no-default-features
     forbidden='^(redis|rustls|mio|socket2|url|tracing-subscriber)$'
     if cargo tree -p chatcache --no-default-features -e normal,build --prefix none \
         | awk '{print $1}' | grep -E "$forbidden"; then
