@@ -10,10 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
-import os from 'node:os';
-
-import { serveDirectory } from '../test/runtimes/browser.mjs';
+import { launchChromium, serveDirectory } from '../test/runtimes/browser.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.env.BENCH_QUICK === '1';
@@ -22,26 +19,10 @@ const settings = new URLSearchParams({
   ops: process.env.OPS ?? (quick ? '200000' : '500000'),
   rounds: process.env.ROUNDS ?? (quick ? '3' : '5'),
 });
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-
 const server = await serveDirectory(root);
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chatcache-bench-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-  ],
-});
+const browser = await launchChromium();
 try {
-  const page = await context.newPage();
+  const page = await browser.context.newPage();
   page.on('console', (message) => console.log(`  ${message.text()}`));
   page.on('pageerror', (error) => console.error(`pageerror: ${error.message}`));
   await page.goto(`${server.origin}/bench/page/${process.env.BENCH_PAGE ?? "index.html"}?${settings}`);
@@ -52,7 +33,6 @@ try {
   console.table(report.rows);
   if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify(report, null, 2));
 } finally {
-  await context.close();
-  fs.rmSync(profile, { recursive: true, force: true });
+  await browser.close();
   await server.close();
 }

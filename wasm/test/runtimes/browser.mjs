@@ -1,4 +1,4 @@
-// Headless Chromium for the bundler tests: Playwright (playwright-core driving the system
+// Headless Chromium for the page, bundler and benchmark runs: Playwright (playwright-core driving the system
 // /usr/bin/chromium, no browser download) with a fresh profile, and a static server on
 // 127.0.0.1 for built apps. `report(url)` opens a page and returns what it published on
 // `window.chatcacheReport`, with every page error, console error and warning it saw.
@@ -16,6 +16,7 @@ const TYPES = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.wasm': 'application/wasm',
+  '.json': 'application/json',
 };
 
 /** Serves the files under `root` on a free loopback port; returns its origin and `close()`. */
@@ -37,8 +38,11 @@ export async function serveDirectory(root) {
   };
 }
 
-/** Starts Chromium; call `close()` when done. */
-export async function openBrowser() {
+/**
+ * Launches headless Chromium on a fresh profile that only reaches 127.0.0.1; returns the
+ * Playwright context and `close()`, which also removes the profile.
+ */
+export async function launchChromium() {
   assert.ok(fs.existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM)`);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chatcache-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -57,7 +61,18 @@ export async function openBrowser() {
       '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
     ],
   });
+  return {
+    context,
+    async close() {
+      await context.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
 
+/** Starts Chromium for `report(url)`; call `close()` when done. */
+export async function openBrowser() {
+  const { context, close } = await launchChromium();
   return {
     async report(url) {
       const page = await context.newPage();
@@ -76,9 +91,6 @@ export async function openBrowser() {
         await page.close();
       }
     },
-    async close() {
-      await context.close();
-      fs.rmSync(profile, { recursive: true, force: true });
-    },
+    close,
   };
 }
