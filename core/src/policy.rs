@@ -62,6 +62,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use crate::ghost::Ghost;
 use crate::limits::EntryWeight;
 use crate::{InvariantViolation, Limits, Stats, Timestamp};
+use heap::SlotHeap;
 
 /// The "no slot" link.
 const NIL: u32 = u32::MAX;
@@ -183,125 +184,17 @@ impl Queue {
     };
 }
 
-/// Deadlines too far ahead for a code (more than about 49 days after the epoch): a binary
-/// min-heap of `(deadline, slot)` whose positions are kept in the policy's `heap_pos` (a slot
-/// is in the near heap or in this one, never both, as its code says).
-///
-/// Insert and remove are O(log n), the earliest deadline and a slot's deadline O(1); no hash
-/// map, no tree (a `BTreeSet` and a `HashMap` did the same in about 11 KB of `.wasm`; far
-/// deadlines are rare).
-#[derive(Debug, Default)]
-struct FarDeadlines {
-    heap: Vec<(u64, u32)>,
+/// Deadlines too far ahead for a code (more than about 49 days after the epoch): a heap of
+/// `(deadline, slot)` beside the near one. Insert and remove are O(log n), the earliest deadline
+/// and a slot's deadline O(1); no hash map, no tree (a `BTreeSet` and a `HashMap` did the same
+/// in about 11 KB of `.wasm`; far deadlines are rare).
+type FarDeadlines = SlotHeap<(u64, u32)>;
+
+/// A far heap entry's order: by deadline, then slot.
+fn by_deadline(entry: (u64, u32)) -> (u64, u32) {
+    entry
 }
 
-impl FarDeadlines {
-    /// Files `deadline` for `slot`, which has no deadline filed.
-    fn insert(&mut self, pos: &mut [u32], slot: u32, deadline: u64) {
-        self.heap.push((deadline, slot));
-        let at = self.heap.len() - 1;
-        self.place(pos, at);
-        self.sift_up(pos, at);
-    }
-
-    /// Takes `slot`'s far deadline out.
-    fn remove(&mut self, pos: &mut [u32], slot: u32) {
-        let at = pos[slot as usize] as usize;
-        let last = self.heap.len() - 1;
-        self.heap.swap(at, last);
-        self.heap.pop();
-        pos[slot as usize] = NOT_IN_HEAP;
-        if at < self.heap.len() {
-            self.place(pos, at);
-            if at > 0 && self.heap[at] < self.heap[(at - 1) / 2] {
-                self.sift_up(pos, at);
-            } else {
-                self.sift_down(pos, at);
-            }
-        }
-    }
-
-    /// The far deadline of `slot`, whose code is [`DEADLINE_FAR`].
-    fn get(&self, pos: &[u32], slot: u32) -> Option<u64> {
-        let entry = self.heap.get(pos[slot as usize] as usize)?;
-        (entry.1 == slot).then_some(entry.0)
-    }
-
-    fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    /// The earliest far deadline and its slot.
-    fn first(&self) -> Option<(u64, u32)> {
-        self.heap.first().copied()
-    }
-
-    fn earliest(&self) -> Option<u64> {
-        self.first().map(|(deadline, _)| deadline)
-    }
-
-    fn clear(&mut self) {
-        self.heap.clear();
-    }
-
-    /// Records the position of the entry at `at`.
-    fn place(&self, pos: &mut [u32], at: usize) {
-        // Positions fit in u32: the heap holds at most `max_entries` < u32::MAX slots.
-        pos[self.heap[at].1 as usize] = at as u32;
-    }
-
-    fn sift_up(&mut self, pos: &mut [u32], mut at: usize) {
-        while at > 0 {
-            let parent = (at - 1) / 2;
-            if self.heap[parent] <= self.heap[at] {
-                break;
-            }
-            self.heap.swap(at, parent);
-            self.place(pos, at);
-            self.place(pos, parent);
-            at = parent;
-        }
-    }
-
-    fn sift_down(&mut self, pos: &mut [u32], mut at: usize) {
-        loop {
-            let left = 2 * at + 1;
-            if left >= self.heap.len() {
-                break;
-            }
-            let right = left + 1;
-            let child = if right < self.heap.len() && self.heap[right] < self.heap[left] {
-                right
-            } else {
-                left
-            };
-            if self.heap[at] <= self.heap[child] {
-                break;
-            }
-            self.heap.swap(at, child);
-            self.place(pos, at);
-            self.place(pos, child);
-            at = child;
-        }
-    }
-
-    /// Heap order, and every entry's position recorded.
-    fn check(&self, pos: &[u32]) -> Result<(), String> {
-        for (at, &(_, slot)) in self.heap.iter().enumerate() {
-            if pos.get(slot as usize) != Some(&(at as u32)) {
-                return Err(format!("far slot {slot} records its position wrongly"));
-            }
-            if at > 0 && self.heap[(at - 1) / 2] > self.heap[at] {
-                return Err(format!("far heap order broken at position {at}"));
-            }
-        }
-        Ok(())
-    }
-}
-
-/// S3-FIFO eviction, expiry, limits and counters over numbered slots; see the
-/// [module docs](self).
-///
 /// Metadata per slot: two queue links, a heap position (in the near or the far heap) and a deadline code (4 bytes each), an
 /// access count and a queue/tag byte: 18 bytes, plus 4 bytes in the expiry heap for a slot with
 /// a deadline.
@@ -319,7 +212,7 @@ pub struct Policy {
     small: Queue,
     main: Queue,
     /// Slots with a near deadline, a binary min-heap by code.
-    heap: Vec<u32>,
+    heap: SlotHeap<u32>,
     far: FarDeadlines,
     ghost: Ghost,
     epoch: u64,
@@ -343,7 +236,7 @@ impl Policy {
             free_head: NIL,
             small: Queue::EMPTY,
             main: Queue::EMPTY,
-            heap: Vec::new(),
+            heap: SlotHeap::default(),
             far: FarDeadlines::default(),
             ghost: Ghost::default(),
             epoch: 0,
@@ -587,8 +480,8 @@ impl Policy {
         let near = self
             .heap
             .first()
-            .map(|&slot| self.epoch + u64::from(self.codes[slot as usize]));
-        near.or_else(|| self.far.earliest())
+            .map(|slot| self.epoch + u64::from(self.codes[slot as usize]));
+        near.or_else(|| self.far.first().map(|(deadline, _)| deadline))
             .map(Timestamp::from_millis)
     }
 
@@ -644,7 +537,7 @@ impl Policy {
         debug_assert!(now.0 - self.epoch < EPOCH_SPAN_MS);
         self.heap
             .first()
-            .is_some_and(|&slot| !self.is_live(Slot(slot), now))
+            .is_some_and(|slot| !self.is_live(Slot(slot), now))
     }
 
     /// Records `now` as the latest time seen and moves the epoch up if due.
@@ -664,7 +557,7 @@ impl Policy {
     /// still expired), so the heap order is kept; far deadlines that now fit become codes.
     fn rebase(&mut self, epoch: u64) {
         let shift = epoch - self.epoch;
-        for &slot in &self.heap {
+        for &slot in self.heap.entries() {
             let code = &mut self.codes[slot as usize];
             *code = u32::try_from(u64::from(*code).saturating_sub(shift)).unwrap_or(0);
         }
@@ -673,7 +566,7 @@ impl Policy {
             if self.encode(deadline) == DEADLINE_FAR {
                 break;
             }
-            self.far.remove(&mut self.heap_pos, slot);
+            self.far.remove(&mut self.heap_pos, slot, by_deadline);
             self.codes[slot as usize] = self.encode(deadline);
             self.heap_insert(slot);
         }
@@ -690,7 +583,10 @@ impl Policy {
     fn deadline_millis(&self, slot: u32) -> Option<u64> {
         match self.codes[slot as usize] {
             DEADLINE_NEVER => None,
-            DEADLINE_FAR => self.far.get(&self.heap_pos, slot),
+            DEADLINE_FAR => self
+                .far
+                .get(&self.heap_pos, slot)
+                .map(|(deadline, _)| deadline),
             code => Some(self.epoch + u64::from(code)),
         }
     }
@@ -701,7 +597,8 @@ impl Policy {
         let code = self.encode(deadline);
         self.codes[slot as usize] = code;
         if code == DEADLINE_FAR {
-            self.far.insert(&mut self.heap_pos, slot, deadline);
+            self.far
+                .push(&mut self.heap_pos, (deadline, slot), by_deadline);
         } else {
             self.heap_insert(slot);
         }
@@ -711,7 +608,7 @@ impl Policy {
     fn clear_deadline(&mut self, slot: u32) {
         match self.codes[slot as usize] {
             DEADLINE_NEVER => {}
-            DEADLINE_FAR => self.far.remove(&mut self.heap_pos, slot),
+            DEADLINE_FAR => self.far.remove(&mut self.heap_pos, slot, by_deadline),
             _ => self.heap_remove(slot),
         }
         self.codes[slot as usize] = DEADLINE_NEVER;
@@ -904,7 +801,7 @@ impl Policy {
         let mut reclaimed = 0;
         while reclaimed < budget {
             let next = match self.heap.first() {
-                Some(&slot) => Some(slot),
+                Some(slot) => Some(slot),
                 // Far deadlines are all later than every code, so they are only reached once
                 // the heap is empty (or holds nothing expired, when they cannot be expired).
                 None => self.far.first().map(|(_, slot)| slot),
@@ -923,77 +820,17 @@ impl Policy {
     }
 
     fn heap_insert(&mut self, slot: u32) {
-        let pos = self.heap.len();
-        if pos == self.heap.capacity() {
-            // As the per-slot vectors: a quarter at a time, never past `max_entries`.
-            let room = self.limits.max_entries().saturating_sub(pos).max(1);
-            self.heap.reserve_exact((pos / 4).max(16).min(room));
-        }
-        self.heap.push(slot);
-        self.set_heap_pos(pos);
-        self.sift_up(pos);
+        // As the per-slot vectors: a quarter at a time, never past `max_entries`.
+        self.heap.reserve_within(self.limits.max_entries());
+        let codes = &self.codes;
+        self.heap
+            .push(&mut self.heap_pos, slot, |slot| codes[slot as usize]);
     }
 
     fn heap_remove(&mut self, slot: u32) {
-        let pos = self.heap_pos[slot as usize];
-        debug_assert_ne!(pos, NOT_IN_HEAP);
-        let pos = pos as usize;
-        let last = self.heap.len() - 1;
-        self.heap.swap(pos, last);
-        self.heap.pop();
-        self.heap_pos[slot as usize] = NOT_IN_HEAP;
-        if pos < self.heap.len() {
-            self.set_heap_pos(pos);
-            if pos > 0 && self.heap_code(pos) < self.heap_code((pos - 1) / 2) {
-                self.sift_up(pos);
-            } else {
-                self.sift_down(pos);
-            }
-        }
-    }
-
-    fn heap_code(&self, pos: usize) -> u32 {
-        self.codes[self.heap[pos] as usize]
-    }
-
-    fn set_heap_pos(&mut self, pos: usize) {
-        // Positions fit in u32: the heap holds at most `max_entries` < u32::MAX slots.
-        self.heap_pos[self.heap[pos] as usize] = pos as u32;
-    }
-
-    fn sift_up(&mut self, mut pos: usize) {
-        while pos > 0 {
-            let parent = (pos - 1) / 2;
-            if self.heap_code(parent) <= self.heap_code(pos) {
-                break;
-            }
-            self.heap.swap(pos, parent);
-            self.set_heap_pos(pos);
-            self.set_heap_pos(parent);
-            pos = parent;
-        }
-    }
-
-    fn sift_down(&mut self, mut pos: usize) {
-        loop {
-            let left = 2 * pos + 1;
-            if left >= self.heap.len() {
-                break;
-            }
-            let right = left + 1;
-            let child = if right < self.heap.len() && self.heap_code(right) < self.heap_code(left) {
-                right
-            } else {
-                left
-            };
-            if self.heap_code(pos) <= self.heap_code(child) {
-                break;
-            }
-            self.heap.swap(pos, child);
-            self.set_heap_pos(pos);
-            self.set_heap_pos(child);
-            pos = child;
-        }
+        let codes = &self.codes;
+        self.heap
+            .remove(&mut self.heap_pos, slot, |slot| codes[slot as usize]);
     }
 
     fn check(&self, host: &impl Host) -> Result<(), String> {
@@ -1037,14 +874,14 @@ impl Policy {
                 DEADLINE_FAR => {
                     far += 1;
                     match self.far.get(&self.heap_pos, slot as u32) {
-                        Some(deadline) if self.encode(deadline) == DEADLINE_FAR => {}
+                        Some((deadline, _)) if self.encode(deadline) == DEADLINE_FAR => {}
                         _ => return Err(format!("far slot {slot} has no far deadline")),
                     }
                 }
                 _ => {
                     in_heap += 1;
                     let pos = self.heap_pos[slot] as usize;
-                    if self.heap.get(pos) != Some(&(slot as u32)) {
+                    if self.heap.entries().get(pos) != Some(&(slot as u32)) {
                         return Err(format!("slot {slot} records heap position {pos} wrongly"));
                     }
                 }
@@ -1063,12 +900,9 @@ impl Policy {
                 self.far.len()
             ));
         }
-        self.far.check(&self.heap_pos)?;
-        for pos in 1..self.heap.len() {
-            if self.heap_code((pos - 1) / 2) > self.heap_code(pos) {
-                return Err(format!("heap order broken at position {pos}"));
-            }
-        }
+        self.far.check(&self.heap_pos, by_deadline, "far")?;
+        self.heap
+            .check(&self.heap_pos, |slot| self.codes[slot as usize], "near")?;
         // The epoch only moves forward inside `advance`, to the clock; `observe` may run the
         // clock ahead of a span without moving it, which the next mutating call repairs.
         let clock = self.clock.load(Ordering::Relaxed);
@@ -1117,5 +951,6 @@ impl Policy {
     }
 }
 
+mod heap;
 #[cfg(test)]
 mod tests;
