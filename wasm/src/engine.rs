@@ -12,10 +12,6 @@
 //! A refused call returns [`FAILED`] (or throws, for the calls that return values) and changes
 //! nothing; [`Engine::failure`] then gives the error to throw.
 
-use std::collections::HashMap;
-
-use foldhash::fast::FixedState;
-
 use chatcache_core::policy::{Host, Now, Policy, Removal, Slot};
 use chatcache_core::{
     CappedList, EntryWeight, Error, Kind, Limits, ListCap, MemberSet, Stats, Timestamp, Ttl,
@@ -141,10 +137,68 @@ struct Slots {
     /// Per slot, in one place (one cache line for the engine's side of a call).
     info: Vec<SlotInfo>,
     /// The item lengths of the lists (JavaScript holds the items) and the member sets, by
-    /// slot (one map, so the `.wasm` holds one copy of the hash table code).
-    payloads: HashMap<u32, Payload, FixedState>,
+    /// slot.
+    payloads: Payloads,
     /// Slots the policy removed during the current call.
     forgotten: Vec<u32>,
+}
+
+/// The payloads of the list and member-set slots, indexed by slot without a hash table: a
+/// dense vector of `(slot, payload)` and, per slot, 1 + its position there (0: none). The
+/// per-slot index only reaches the highest slot that ever held a collection, so a cache of
+/// byte values pays nothing for it.
+#[derive(Default)]
+struct Payloads {
+    at: Vec<u32>,
+    held: Vec<(u32, Payload)>,
+}
+
+impl Payloads {
+    fn position(&self, slot: u32) -> Option<usize> {
+        match self.at.get(slot as usize) {
+            Some(&at) if at > 0 => Some(at as usize - 1),
+            _ => None,
+        }
+    }
+
+    fn get(&self, slot: u32) -> Option<&Payload> {
+        self.position(slot).map(|at| &self.held[at].1)
+    }
+
+    fn get_mut(&mut self, slot: u32) -> Option<&mut Payload> {
+        self.position(slot).map(|at| &mut self.held[at].1)
+    }
+
+    /// Files `payload` under `slot`, replacing what was there.
+    fn insert(&mut self, slot: u32, payload: Payload) {
+        if let Some(at) = self.position(slot) {
+            self.held[at].1 = payload;
+            return;
+        }
+        let i = slot as usize;
+        if i >= self.at.len() {
+            self.at.resize(i + 1, 0);
+        }
+        self.held.push((slot, payload));
+        // Slots are below 2^32 - 1, and so is the number of payloads.
+        self.at[i] = u32::try_from(self.held.len()).unwrap_or(u32::MAX);
+    }
+
+    fn remove(&mut self, slot: u32) {
+        let Some(at) = self.position(slot) else {
+            return;
+        };
+        self.at[slot as usize] = 0;
+        self.held.swap_remove(at);
+        if let Some(&(moved, _)) = self.held.get(at) {
+            // `at` is below the length, which fits in a u32 (see `insert`).
+            self.at[moved as usize] = at as u32 + 1;
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (u32, &Payload)> {
+        self.held.iter().map(|(slot, payload)| (*slot, payload))
+    }
 }
 
 /// What a list or member-set slot holds beside its weight.
@@ -195,7 +249,7 @@ impl Slots {
     }
 
     fn drop_payload(&mut self, slot: Slot) {
-        self.payloads.remove(&slot.as_u32());
+        self.payloads.remove(slot.as_u32());
     }
 
     /// [`drop_payload`](Self::drop_payload) for a slot whose kind is known: byte values have
@@ -203,7 +257,7 @@ impl Slots {
     fn drop_payload_of(&mut self, slot: Slot, kind: u8) {
         match u32::from(kind) {
             KIND_BYTES => {}
-            _ => drop(self.payloads.remove(&slot.as_u32())),
+            _ => self.payloads.remove(slot.as_u32()),
         }
     }
 }
@@ -759,7 +813,7 @@ impl Engine {
     pub fn member_deadlines(&self, slot: u32, now: f64) -> Array {
         let now = self.policy.observe(timestamp(now));
         let out = Array::new();
-        if let Some(Payload::Members(set)) = self.slots.payloads.get(&slot) {
+        if let Some(Payload::Members(set)) = self.slots.payloads.get(slot) {
             for (member, deadline) in set.iter().filter(|&(_, at)| at > now.timestamp()) {
                 out.push(&JsValue::from_str(member));
                 out.push(&JsValue::from_f64(convert::number(deadline.as_millis())));
@@ -879,7 +933,25 @@ impl Engine {
         if let Err(violation) = self.policy.validate(&self.slots) {
             return Some(violation.to_string());
         }
-        for (&slot, payload) in &self.slots.payloads {
+        let indexed = self.slots.payloads.at.iter().filter(|&&at| at > 0).count();
+        if indexed != self.slots.payloads.held.len() {
+            return Some(format!(
+                "{indexed} slots index a payload, {} payloads are held",
+                self.slots.payloads.held.len()
+            ));
+        }
+        for (slot, payload) in self.slots.payloads.iter() {
+            if self
+                .slots
+                .payloads
+                .get(slot)
+                .map(|found| found as *const Payload)
+                != Some(payload as *const Payload)
+            {
+                return Some(format!(
+                    "the payload of slot {slot} is not indexed under it"
+                ));
+            }
             let held = Slot::from_u32(slot);
             let tag = self.policy.is_held(held).then(|| self.policy.tag(held));
             match payload {
@@ -1132,28 +1204,28 @@ impl Engine {
     // Invariant: slots tagged as lists have their item lengths filed, and slots tagged as
     // member sets their set (`validate` checks).
     fn list(&self, slot: Slot) -> &CappedList<u32> {
-        match self.slots.payloads.get(&slot.as_u32()) {
+        match self.slots.payloads.get(slot.as_u32()) {
             Some(Payload::List(list)) => list,
             _ => unreachable!("slots tagged as lists have their item lengths filed"),
         }
     }
 
     fn list_mut(&mut self, slot: Slot) -> &mut CappedList<u32> {
-        match self.slots.payloads.get_mut(&slot.as_u32()) {
+        match self.slots.payloads.get_mut(slot.as_u32()) {
             Some(Payload::List(list)) => list,
             _ => unreachable!("slots tagged as lists have their item lengths filed"),
         }
     }
 
     fn members(&self, slot: Slot) -> &MemberSet {
-        match self.slots.payloads.get(&slot.as_u32()) {
+        match self.slots.payloads.get(slot.as_u32()) {
             Some(Payload::Members(set)) => set,
             _ => unreachable!("slots tagged as member sets have their set filed"),
         }
     }
 
     fn members_mut(&mut self, slot: Slot) -> &mut MemberSet {
-        match self.slots.payloads.get_mut(&slot.as_u32()) {
+        match self.slots.payloads.get_mut(slot.as_u32()) {
             Some(Payload::Members(set)) => set,
             _ => unreachable!("slots tagged as member sets have their set filed"),
         }
