@@ -6,9 +6,11 @@
 //! standard hook prints nowhere, so this hook first writes the panic message and location to
 //! `console.error`, which is what a bug report needs.
 
-use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use wasm_bindgen::prelude::wasm_bindgen;
+
+use crate::error::Text;
 
 #[wasm_bindgen]
 extern "C" {
@@ -18,13 +20,34 @@ extern "C" {
 }
 
 /// Installs the hook once per module instance.
+///
+/// The message is put together by hand (no `format!`): the hook's own formatting would add
+/// `core::fmt` code the `.wasm` otherwise does without. A flag stands in for `Once`, whose
+/// poisoning and re-entrancy messages would be dead weight in a single-threaded module.
 pub(crate) fn install_hook() {
-    static INSTALL: Once = Once::new();
-    INSTALL.call_once(|| {
-        std::panic::set_hook(Box::new(|info| {
-            console_error(&format!(
-                "chatcache panicked, which is a bug (please report it): {info}"
-            ));
-        }));
-    });
+    static INSTALLED: AtomicBool = AtomicBool::new(false);
+    if INSTALLED.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(no message)");
+        let mut text = Text::new()
+            .s("chatcache panicked, which is a bug (please report it): ")
+            .s(message);
+        if let Some(at) = info.location() {
+            text = text
+                .s(" at ")
+                .s(at.file())
+                .s(":")
+                .n(at.line().into())
+                .s(":")
+                .n(at.column().into());
+        }
+        console_error(&String::from(text));
+    }));
 }
