@@ -520,7 +520,7 @@ export function bindCache(glue) {
       if (members === undefined) throw this.#failure();
       this.#latest = now;
       this.#afterCall();
-      return members;
+      return splitNames(members);
     }
 
     /**
@@ -604,9 +604,9 @@ export function bindCache(glue) {
         } else if (value.kind === KIND_LIST) {
           entries.push({ key, list: value.items.map((item) => encodeStored(unkeep(item))), expiresAt });
         } else {
-          const flat = this.#engine.memberDeadlines(slot, now);
+          const flat = splitNames(this.#engine.memberDeadlines(slot, now));
           const members = [];
-          for (let j = 0; j < flat.length; j += 2) members.push({ member: flat[j], expiresAt: flat[j + 1] });
+          for (let j = 0; j < flat.length; j += 2) members.push({ member: flat[j], expiresAt: Number(flat[j + 1]) });
           if (members.length > 0) entries.push({ key, members, expiresAt });
         }
       }
@@ -723,7 +723,7 @@ export function bindCache(glue) {
     }
 
     #liveMembers(slot) {
-      const flat = this.#engine.memberDeadlines(slot, this.#time());
+      const flat = splitNames(this.#engine.memberDeadlines(slot, this.#time()));
       const members = [];
       for (let i = 0; i < flat.length; i += 2) members.push(flat[i]);
       return members;
@@ -1022,8 +1022,9 @@ export function bindCache(glue) {
             names.push(member.member);
             deadlines[j] = member.expiresAt;
           }
-          this.#check(this.#engine.checkMembers(keyLen, names));
-          parsed.push({ ...base, kind: KIND_MEMBERS, kept: new Collection(KIND_MEMBERS, null), names, deadlines });
+          const joined = joinNames(names);
+          this.#check(this.#engine.checkMembers(keyLen, joined));
+          parsed.push({ ...base, kind: KIND_MEMBERS, kept: new Collection(KIND_MEMBERS, null), names: joined, deadlines });
         }
       }
       return parsed;
@@ -1041,6 +1042,32 @@ function pairs(text) {
     object[pair.slice(0, at)] = Number(pair.slice(at + 1));
   }
   return object;
+}
+
+/**
+ * A list of strings as the engine takes and returns it (`src/names.rs`): each preceded by its
+ * `length` and a colon, so `['ada', 'bo:b']` is `'3:ada4:bo:b'`; no JavaScript array crosses
+ * the boundary.
+ *
+ * @param {string[]} names
+ */
+function joinNames(names) {
+  let text = '';
+  for (const name of names) text += `${name.length}:${name}`;
+  return text;
+}
+
+/** The strings of a list the engine joined (see {@link joinNames}). */
+function splitNames(text) {
+  const names = [];
+  let at = 0;
+  while (at < text.length) {
+    const colon = text.indexOf(':', at);
+    const end = colon + 1 + Number(text.slice(at, colon));
+    names.push(text.slice(colon + 1, end));
+    at = end;
+  }
+  return names;
 }
 
 /** The names `new Cache(options)` accepts; the numeric ones in the order the engine takes them. */

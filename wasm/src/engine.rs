@@ -17,11 +17,11 @@ use chatcache_core::{
     CappedList, EntryWeight, Error, Kind, Limits, ListCap, MemberSet, Stats, Timestamp, Ttl,
     range_bounds,
 };
-use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use crate::convert;
 use crate::error::{Class, Failure, INVALID_NUMBER, INVALID_TYPE, Text};
+use crate::names;
 use crate::options::Options;
 
 /// What a call that fails returns.
@@ -709,28 +709,26 @@ impl Engine {
         self.finish(result)
     }
 
-    /// The live members of the member set in `slot`, in byte order (a counted read; expired
-    /// members are pruned, and a set left empty is forgotten), or `undefined` if refused.
+    /// The live members of the member set in `slot`, in byte order, as a list of names (see
+    /// `src/names.rs`; a counted read; expired members are pruned, and a set left empty is
+    /// forgotten), or `undefined` if refused.
     #[wasm_bindgen(js_name = membersOf)]
-    pub fn members_of(&mut self, slot: i32, now: f64) -> Option<Array> {
+    pub fn members_of(&mut self, slot: i32, now: f64) -> Option<String> {
         let checked = self.check_kind_at(slot, now, Kind::Members);
         self.finish_value(checked)?;
         let now = self.begin(now);
         let names = match self.found(slot, now) {
             Found::Live(held) if self.prune(held, now, None) => {
                 self.policy.record_hit(held);
-                self.members(held)
-                    .live(now)
-                    .map(JsValue::from_str)
-                    .collect()
+                self.members(held).live(now).fold(Text::new(), names::push)
             }
             _ => {
                 self.policy.record_miss();
-                Array::new()
+                Text::new()
             }
         };
         self.publish();
-        Some(names)
+        Some(names.into())
     }
 
     /// Removes `member` from the member set in `slot`; 1 if it was live, 0 if not, or
@@ -807,19 +805,21 @@ impl Engine {
         out
     }
 
-    /// The live members of the member set in `slot` with their deadlines, `[member, ms, …]`,
-    /// for a snapshot (no counter effects).
+    /// The live members of the member set in `slot` with their deadlines, as a list of names
+    /// (see `src/names.rs`) `[member, ms, …]`, each deadline in decimal, for a snapshot (no
+    /// counter effects).
     #[wasm_bindgen(js_name = memberDeadlines)]
-    pub fn member_deadlines(&self, slot: u32, now: f64) -> Array {
+    pub fn member_deadlines(&self, slot: u32, now: f64) -> String {
         let now = self.policy.observe(timestamp(now));
-        let out = Array::new();
+        let mut out = Text::new();
         if let Some(Payload::Members(set)) = self.slots.payloads.get(slot) {
             for (member, deadline) in set.iter().filter(|&(_, at)| at > now.timestamp()) {
-                out.push(&JsValue::from_str(member));
-                out.push(&JsValue::from_f64(convert::number(deadline.as_millis())));
+                out = names::push(out, member);
+                let ms = String::from(Text::new().n(deadline.as_millis()));
+                out = names::push(out, &ms);
             }
         }
-        out
+        out.into()
     }
 
     /// Checks a snapshot's byte entry before anything is stored: 0, or [`FAILED`].
@@ -836,10 +836,13 @@ impl Engine {
         self.finish_pure(result)
     }
 
-    /// Checks a snapshot's member-set entry before anything is stored.
+    /// Checks a snapshot's member-set entry (its `members`, a list of names: see
+    /// `src/names.rs`) before anything is stored.
     #[wasm_bindgen(js_name = checkMembers)]
-    pub fn check_members(&mut self, key_len: u32, members: Vec<String>) -> i32 {
-        let result = self.members_weight(key_len, &members).map(|_| 0);
+    pub fn check_members(&mut self, key_len: u32, members: &str) -> i32 {
+        let result = split_members(members)
+            .and_then(|members| self.members_weight(key_len, &members))
+            .map(|_| 0);
         self.finish_pure(result)
     }
 
@@ -888,13 +891,14 @@ impl Engine {
         slot: i32,
         fingerprint: u32,
         key_len: u32,
-        members: Vec<String>,
+        members: &str,
         deadlines: &[f64],
         deadline: f64,
         now: f64,
     ) -> i32 {
         let key = self.key(slot, fingerprint, key_len);
         let result = (|| {
+            let members = split_members(members)?;
             let expiry = self.expiry(TTL_AT, deadline, "snapshot expiresAt")?;
             let now = self.begin(now);
             let mut set = MemberSet::new();
@@ -1181,7 +1185,7 @@ impl Engine {
             .map_err(|error| Failure::core("snapshot", &error))
     }
 
-    fn members_weight(&self, key_len: u32, members: &[String]) -> Result<EntryWeight, Failure> {
+    fn members_weight(&self, key_len: u32, members: &[&str]) -> Result<EntryWeight, Failure> {
         self.check_key_len(key_len)?;
         if members.is_empty() {
             return Err(Failure::core(
@@ -1384,6 +1388,16 @@ fn kind_of(kind: u32) -> Kind {
         KIND_MEMBERS => Kind::Members,
         _ => Kind::Bytes,
     }
+}
+
+/// The names of a member list JavaScript joined (see `src/names.rs`).
+fn split_members(members: &str) -> Result<Vec<&str>, Failure> {
+    names::split(members).ok_or_else(|| {
+        Failure::type_error(
+            INVALID_TYPE,
+            "members: not a list of names joined by joinNames",
+        )
+    })
 }
 
 fn list_cap(cap: f64) -> Result<ListCap, Failure> {

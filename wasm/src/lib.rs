@@ -31,6 +31,7 @@
 mod convert;
 pub mod engine;
 mod error;
+mod names;
 mod options;
 mod panic;
 
