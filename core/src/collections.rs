@@ -6,9 +6,10 @@
 //! and hosts that keep their items elsewhere (the JavaScript package keeps list items as
 //! JavaScript values) use [`CappedList`] over item lengths alone.
 
+use crate::prelude::*;
+use alloc::collections::VecDeque;
 use core::fmt;
 use core::ops::Range;
-use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
@@ -233,7 +234,7 @@ impl<T: ListItem> CappedList<T> {
     /// The items from `start` to `stop` inclusive, with Redis `LRANGE` indices: negative
     /// indices count from the end (−1 is the newest), out-of-range bounds are clamped, and a
     /// range that selects nothing is empty.
-    pub fn range(&self, start: i64, stop: i64) -> std::collections::vec_deque::Iter<'_, T> {
+    pub fn range(&self, start: i64, stop: i64) -> alloc::collections::vec_deque::Iter<'_, T> {
         self.items
             .range(range_bounds(self.items.len(), start, stop))
     }
@@ -311,7 +312,7 @@ pub struct MemberSet {
 /// The live members of a [`MemberSet`], in byte order: see [`MemberSet::live`].
 #[derive(Clone, Debug)]
 pub struct LiveMembers<'a> {
-    members: std::slice::Iter<'a, (Box<str>, u64)>,
+    members: core::slice::Iter<'a, (Box<str>, u64)>,
     now: u64,
 }
 

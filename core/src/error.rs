@@ -1,5 +1,6 @@
 //! The one error type of the core, and its messages as pieces.
 
+use crate::prelude::*;
 use core::fmt;
 
 /// Why an operation was refused. A refused operation leaves the store unchanged.
@@ -164,8 +165,8 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             Self::InvalidLimits(invalid) => Some(invalid),
             _ => None,
@@ -246,6 +247,8 @@ pub struct InvariantViolation(pub String);
 
 #[cfg(test)]
 mod tests {
+    use std::prelude::rust_2024::*;
+
     use super::*;
     use crate::{InvalidLimits, Kind};
 
@@ -353,8 +356,8 @@ mod tests {
     #[test]
     fn an_invalid_limits_error_has_its_cause_as_source() {
         let error = Error::from(InvalidLimits::NoEntries);
-        let source = std::error::Error::source(&error).map(ToString::to_string);
+        let source = core::error::Error::source(&error).map(ToString::to_string);
         assert_eq!(source.as_deref(), Some("max_entries must be at least 1"));
-        assert!(std::error::Error::source(&Error::EmptyKey).is_none());
+        assert!(core::error::Error::source(&Error::EmptyKey).is_none());
     }
 }

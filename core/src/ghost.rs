@@ -3,7 +3,8 @@
 //! A key that comes back while its fingerprint is still here skips probation and enters the
 //! main queue. Ghosts hold no data: 8 bytes in a ring plus a slot in a fingerprint set.
 
-use std::collections::VecDeque;
+use crate::prelude::*;
+use alloc::collections::VecDeque;
 
 use hashbrown::HashTable;
 

@@ -92,8 +92,25 @@
 //! [`policy`]); the rare deadline more than about 49 days ahead is kept exactly on the side.
 //! [`ENTRY_OVERHEAD`] charges 48 bytes per entry against `max_bytes` for this bookkeeping.
 //! The figure measured by this crate's `memory` test is in `ARCHITECTURE.md`.
+#![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+// `no_std` with `alloc`: the crate needs no operating system, and the `.wasm` of the npm package
+// (which links no `std`) can use it. Only the tests link `std`.
+extern crate alloc;
+#[cfg(test)]
+#[macro_use]
+extern crate std;
+
+/// What `std`'s prelude would bring, for the modules of this `no_std` crate.
+mod prelude {
+    pub(crate) use alloc::borrow::ToOwned;
+    pub(crate) use alloc::boxed::Box;
+    pub(crate) use alloc::format;
+    pub(crate) use alloc::string::{String, ToString};
+    pub(crate) use alloc::vec::Vec;
+}
 
 mod collections;
 mod error;

@@ -371,4 +371,4 @@ impl fmt::Display for InvalidLimits {
     }
 }
 
-impl std::error::Error for InvalidLimits {}
+impl core::error::Error for InvalidLimits {}

@@ -57,6 +57,7 @@
 //! [`DEADLINE_NEVER`], or when `c < DEADLINE_FAR`, `now - epoch < EPOCH_SPAN_MS` and
 //! `c > now - epoch`; anything else needs [`Policy::is_live`].
 
+use crate::prelude::*;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use crate::ghost::Ghost;
@@ -720,7 +721,7 @@ impl Policy {
     fn queue_oldest_first(&self, queue: Queue) -> impl Iterator<Item = u32> + '_ {
         let mut cursor = (queue.head != NIL).then(|| self.prev[queue.head as usize]);
         let mut remaining = queue.len;
-        std::iter::from_fn(move || {
+        core::iter::from_fn(move || {
             if remaining == 0 {
                 return None;
             }

@@ -1,5 +1,6 @@
 //! Export and import of live entries.
 
+use crate::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::Timestamp;

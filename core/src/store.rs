@@ -1,8 +1,9 @@
 //! The store: a [`Policy`] with a hash index and the keys and values it holds.
 
-use std::collections::HashMap;
+use crate::prelude::*;
 
-use hashbrown::HashTable;
+use foldhash::fast::FixedState;
+use hashbrown::{HashMap, HashTable};
 
 use crate::collections::{CappedList, ListCap, LiveMembers, MemberSet};
 use crate::integer::parse_integer;
@@ -100,7 +101,7 @@ struct Entries {
     /// answer both the index's key comparison and the read of the value.
     data: Vec<Box<[u8]>>,
     /// Lists and member sets, by slot. Their `data` holds the key alone.
-    collections: HashMap<u32, Collection>,
+    collections: HashMap<u32, Collection, FixedState>,
 }
 
 /// What a lookup found, before anything changed.
@@ -136,7 +137,7 @@ impl Store {
                 hasher,
                 index: HashTable::new(),
                 data: Vec::new(),
-                collections: HashMap::new(),
+                collections: HashMap::with_hasher(FixedState::default()),
             },
         }
     }
@@ -711,7 +712,7 @@ impl Store {
 
 /// Items of a list, oldest first, from [`Store::list_range`].
 #[derive(Debug)]
-pub struct ListRange<'a>(Option<std::collections::vec_deque::Iter<'a, Box<[u8]>>>);
+pub struct ListRange<'a>(Option<alloc::collections::vec_deque::Iter<'a, Box<[u8]>>>);
 
 impl<'a> Iterator for ListRange<'a> {
     type Item = &'a [u8];
@@ -1019,7 +1020,7 @@ impl Entries {
 
     fn key(&self, slot: Slot) -> &str {
         // Invariant: `data` always starts with the bytes of a `&str` key, cut at its length.
-        std::str::from_utf8(self.key_bytes(slot)).expect("stored keys are valid UTF-8")
+        core::str::from_utf8(self.key_bytes(slot)).expect("stored keys are valid UTF-8")
     }
 
     #[inline]
@@ -1096,7 +1097,7 @@ impl Entries {
                 continue;
             }
             held += 1;
-            let key = std::str::from_utf8(self.key_bytes(slot))
+            let key = core::str::from_utf8(self.key_bytes(slot))
                 .map_err(|_| format!("slot {i} holds a key that is not UTF-8"))?;
             limits
                 .check_key(key)

@@ -3,6 +3,8 @@
 //! JavaScript has one number type, `f64`. These functions decide, in plain Rust, which numbers
 //! are acceptable for each purpose; the boundary code only checks that it was handed a number.
 
+use crate::prelude::*;
+
 use chatcache_core::{Timestamp, Ttl};
 
 use crate::error::{Failure, INVALID_NUMBER, INVALID_TTL, Text};
@@ -42,12 +44,12 @@ pub(crate) fn ttl(arg: &str, millis: f64) -> Result<Ttl, Failure> {
     }
     // The cast is exact up to 2^53 and saturates above, so the core's own range check
     // refuses a zero TTL and one above `Ttl::MAX_MILLIS`.
-    Ttl::from_millis(millis.ceil() as u64).map_err(|error| Failure::core(arg, &error))
+    Ttl::from_millis(ceil(millis)).map_err(|error| Failure::core(arg, &error))
 }
 
 /// A positive whole number no larger than `max` (a count of entries or bytes).
 pub(crate) fn positive_integer(arg: &str, value: f64, max: f64) -> Result<u64, Failure> {
-    if !(value.fract() == 0.0 && value >= 1.0 && value <= max) {
+    if !(is_whole(value) && value >= 1.0 && value <= max) {
         return Err(Failure::range_error(
             INVALID_NUMBER,
             Text::new()
@@ -64,7 +66,7 @@ pub(crate) fn positive_integer(arg: &str, value: f64, max: f64) -> Result<u64, F
 
 /// An `incr`/`decr` step: a safe integer (so it means exactly what the caller wrote).
 pub(crate) fn step(arg: &str, value: f64) -> Result<i64, Failure> {
-    if !(value.fract() == 0.0 && value.abs() <= MAX_SAFE_INTEGER) {
+    if !(is_whole(value) && value.abs() <= MAX_SAFE_INTEGER) {
         return Err(Failure::range_error(
             INVALID_NUMBER,
             Text::new()
@@ -79,7 +81,7 @@ pub(crate) fn step(arg: &str, value: f64) -> Result<i64, Failure> {
 
 /// A deadline read back from a snapshot: a whole, non-negative number of milliseconds.
 pub(crate) fn deadline(arg: &str, millis: f64) -> Result<Timestamp, Failure> {
-    if !(millis.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&millis)) {
+    if !(is_whole(millis) && (0.0..=MAX_SAFE_INTEGER).contains(&millis)) {
         return Err(Failure::type_error(
             crate::error::INVALID_SNAPSHOT,
             Text::new()
@@ -109,7 +111,8 @@ pub(crate) fn show(value: f64) -> String {
         return Text::new().s(sign).n(magnitude as u64).into();
     }
     // Six decimal places, rounded, with trailing zeros removed.
-    let micros = (magnitude * 1e6).round() as u64;
+    // Rounded half up (the cast truncates a non-negative number).
+    let micros = (magnitude * 1e6 + 0.5) as u64;
     let (whole, fraction) = (micros / 1_000_000, micros % 1_000_000);
     let text = Text::new().s(sign).n(whole);
     if fraction == 0 {
@@ -121,6 +124,23 @@ pub(crate) fn show(value: f64) -> String {
     text.s(".").s(digits.trim_end_matches('0')).into()
 }
 
+/// Whether `value` is a whole number (`f64::fract` needs `std`): false for NaN and the
+/// infinities. Every finite float of magnitude 2<sup>52</sup> or more is whole.
+pub(crate) fn is_whole(value: f64) -> bool {
+    value.is_finite() && (value.abs() >= 4_503_599_627_370_496.0 || value as i64 as f64 == value)
+}
+
+/// `millis.ceil()` as a `u64` for a non-negative number (`f64::ceil` needs `std`), saturating
+/// as the cast does.
+fn ceil(millis: f64) -> u64 {
+    let whole = millis as u64;
+    if (whole as f64) < millis {
+        whole.saturating_add(1)
+    } else {
+        whole
+    }
+}
+
 /// A count or size from the core as a JavaScript number. Counts stay far below 2<sup>53</sup>
 /// in practice; larger ones lose precision rather than wrap.
 pub(crate) fn number(value: u64) -> f64 {
@@ -129,6 +149,8 @@ pub(crate) fn number(value: u64) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use std::prelude::rust_2024::*;
+
     use super::*;
     use crate::error::Class;
 
@@ -190,6 +212,42 @@ mod tests {
         assert_eq!(show(-1.5), "-1.5");
         assert_eq!(show(0.125), "0.125");
         assert_eq!(show(9_007_199_254_740_991.0), "9007199254740991");
+    }
+
+    #[test]
+    fn whole_numbers_and_ceilings_match_std() {
+        for v in [
+            0.0,
+            -0.0,
+            1.0,
+            -3.0,
+            0.5,
+            -0.5,
+            1e-300,
+            2.5,
+            4503599627370495.5,
+            2f64.powi(52),
+            2f64.powi(53) + 2.0,
+            1e300,
+            -1e300,
+        ] {
+            assert_eq!(is_whole(v), v.fract() == 0.0, "{v}");
+        }
+        for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            assert!(!is_whole(v));
+        }
+        for v in [
+            0.0,
+            0.25,
+            1.0,
+            1500.5,
+            4503599627370495.5,
+            2f64.powi(53),
+            1e19,
+            1e300,
+        ] {
+            assert_eq!(ceil(v), v.ceil() as u64, "{v}");
+        }
     }
 
     #[test]

@@ -12,6 +12,10 @@
 //! A refused call returns [`FAILED`] (or throws, for the calls that return values) and changes
 //! nothing; [`Engine::failure`] then gives the error to throw.
 
+use crate::prelude::*;
+use alloc::format;
+use alloc::string::ToString;
+
 use chatcache_core::policy::{Host, Now, Policy, Removal, Slot};
 use chatcache_core::{
     CappedList, EntryWeight, Error, Kind, Limits, ListCap, MemberSet, Stats, Timestamp, Ttl,
@@ -1401,7 +1405,7 @@ fn split_members(members: &str) -> Result<Vec<&str>, Failure> {
 }
 
 fn list_cap(cap: f64) -> Result<ListCap, Failure> {
-    if cap.fract() != 0.0 || cap.is_nan() {
+    if !convert::is_whole(cap) {
         return Err(Failure::range_error(
             INVALID_NUMBER,
             Text::new()
@@ -1414,7 +1418,7 @@ fn list_cap(cap: f64) -> Result<ListCap, Failure> {
 }
 
 fn index(arg: &str, value: f64) -> Result<i64, Failure> {
-    if !(value.fract() == 0.0 && value.abs() <= convert::MAX_SAFE_INTEGER) {
+    if !(convert::is_whole(value) && value.abs() <= convert::MAX_SAFE_INTEGER) {
         return Err(Failure::range_error(
             INVALID_NUMBER,
             Text::new()

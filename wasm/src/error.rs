@@ -6,6 +6,8 @@
 //! [`Error::code`](chatcache_core::Error::code) for refusals made by the core, and one of the
 //! adapter codes below for JavaScript-level misuse.
 
+use crate::prelude::*;
+
 use chatcache_core::{Error, Message, Piece};
 
 /// Adapter code: an argument (or option, or snapshot field) has the wrong JavaScript type.
@@ -201,6 +203,10 @@ impl From<Text> for String {
 
 #[cfg(test)]
 mod tests {
+    use std::format;
+    use std::string::{String, ToString};
+    use std::vec::Vec;
+
     use super::*;
 
     #[test]

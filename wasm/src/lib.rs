@@ -24,9 +24,26 @@
 //! - **No JavaScript runs inside a call** (the options object is read before anything is
 //!   built), so re-entrant or throwing user code cannot leave the engine half-changed.
 //!
-//! A panic is a bug: a panic hook writes it to `console.error` before the module traps
-//! (`src/panic.rs`).
+//! A panic is a bug: the crate's panic handler writes it to `console.error` before the module
+//! traps (`src/panic.rs`).
+//!
+//! The crate is `no_std` (with `alloc`): the package's `.wasm` links no `std`, which leaves out
+//! its panic machinery and the formatting behind it. The feature `std` (the tests) and native
+//! builds link `std`, whose panic handler then takes the place of the crate's own.
+#![no_std]
 #![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(any(feature = "std", not(target_family = "wasm")))]
+extern crate std;
+
+/// What `std`'s prelude would bring, for the modules of this `no_std` crate.
+mod prelude {
+    pub(crate) use alloc::borrow::ToOwned;
+    pub(crate) use alloc::boxed::Box;
+    pub(crate) use alloc::string::String;
+    pub(crate) use alloc::vec::Vec;
+}
 
 mod convert;
 pub mod engine;
@@ -39,7 +56,9 @@ pub use engine::Engine;
 
 /// The global allocator: talc in place of the standard library's dlmalloc (a few kilobytes
 /// smaller in the `.wasm`). The module is single-threaded (no `atomics` target feature).
-#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+// Not in the crate's unit tests, which also link the crate itself (its `std` dev-dependency)
+// and so would have two.
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics"), not(test)))]
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 pub use error::error_codes;

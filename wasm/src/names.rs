@@ -6,6 +6,8 @@
 //! keeps `js-sys` arrays and wasm-bindgen's vector-of-strings conversion out of the `.wasm`.
 //! JavaScript's side is `joinNames` and `splitNames` in `js/cache.js`.
 
+use crate::prelude::*;
+
 use crate::error::Text;
 
 /// Appends `name` to a list being built.
@@ -49,6 +51,9 @@ pub(crate) fn split(text: &str) -> Option<Vec<&str>> {
 
 #[cfg(test)]
 mod tests {
+    use std::prelude::rust_2024::*;
+    use std::vec;
+
     use super::*;
 
     #[test]

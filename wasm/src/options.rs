@@ -110,6 +110,8 @@ fn limits_failure(invalid: chatcache_core::InvalidLimits) -> Failure {
 
 #[cfg(test)]
 mod tests {
+    use std::prelude::rust_2024::*;
+
     use super::*;
 
     #[test]

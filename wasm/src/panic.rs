@@ -2,11 +2,16 @@
 //!
 //! A panic is a bug: every input is checked before it reaches code that could panic, and the
 //! tests feed the cache bad input in loops to make sure. If one happens anyway, the module
-//! aborts and the caller gets a `WebAssembly.RuntimeError`; on `wasm32-unknown-unknown` the
-//! standard hook prints nowhere, so this hook first writes the panic message and location to
-//! `console.error`, which is what a bug report needs.
+//! traps and the caller gets a `WebAssembly.RuntimeError`; first the panic's message and
+//! location go to `console.error`, which is what a bug report needs.
+//!
+//! The package's `.wasm` links no `std`, so this is the crate's `#[panic_handler]`. Its message
+//! is put together by hand: formatting it (`format!`, `Display`) would bring `core::fmt` into the
+//! `.wasm`, so a message with arguments (a bounds check's) is reported by its location alone.
+//! Where `std` is linked (the tests, native builds), `std` handles panics and
+//! [`install_hook`] sets a hook that writes to `console.error` instead.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::prelude::*;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
@@ -19,35 +24,48 @@ extern "C" {
     fn console_error(message: &str);
 }
 
-/// Installs the hook once per module instance.
-///
-/// The message is put together by hand (no `format!`): the hook's own formatting would add
-/// `core::fmt` code the `.wasm` otherwise does without. A flag stands in for `Once`, whose
-/// poisoning and re-entrancy messages would be dead weight in a single-threaded module.
-pub(crate) fn install_hook() {
-    static INSTALLED: AtomicBool = AtomicBool::new(false);
-    if INSTALLED.swap(true, Ordering::Relaxed) {
-        return;
+/// The report of a panic with `message` at `location`.
+fn report(message: Option<&str>, location: Option<&core::panic::Location<'_>>) -> String {
+    let mut text = Text::new()
+        .s("chatcache panicked, which is a bug (please report it): ")
+        .s(message.unwrap_or("(a message with arguments)"));
+    if let Some(at) = location {
+        text = text
+            .s(" at ")
+            .s(at.file())
+            .s(":")
+            .n(at.line().into())
+            .s(":")
+            .n(at.column().into());
     }
-    std::panic::set_hook(Box::new(|info| {
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-            .unwrap_or("(no message)");
-        let mut text = Text::new()
-            .s("chatcache panicked, which is a bug (please report it): ")
-            .s(message);
-        if let Some(at) = info.location() {
-            text = text
-                .s(" at ")
-                .s(at.file())
-                .s(":")
-                .n(at.line().into())
-                .s(":")
-                .n(at.column().into());
+    text.into()
+}
+
+/// Reports the panic and traps.
+#[cfg(all(target_family = "wasm", not(feature = "std")))]
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    console_error(&report(info.message().as_str(), info.location()));
+    core::arch::wasm32::unreachable()
+}
+
+/// Installs a panic hook that reports to `console.error`, once per module instance (where
+/// `std` handles panics; without `std` the panic handler above reports).
+pub(crate) fn install_hook() {
+    #[cfg(any(feature = "std", not(target_family = "wasm")))]
+    {
+        use core::sync::atomic::{AtomicBool, Ordering};
+        static INSTALLED: AtomicBool = AtomicBool::new(false);
+        if INSTALLED.swap(true, Ordering::Relaxed) {
+            return;
         }
-        console_error(&String::from(text));
-    }));
+        std::panic::set_hook(Box::new(|info| {
+            let payload = info.payload();
+            let message = payload
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+            console_error(&report(message, info.location()));
+        }));
+    }
 }

@@ -4,6 +4,7 @@
 //! in at most one of them, so they share `heap_pos`.
 
 use super::NOT_IN_HEAP;
+use crate::prelude::*;
 
 /// What a [`SlotHeap`] stores per slot.
 pub(super) trait Entry: Copy {

@@ -3,6 +3,8 @@
 // Tests unwrap freely: a failure is the test failing.
 #![allow(clippy::unwrap_used)]
 
+use std::prelude::rust_2024::*;
+
 use crate::parse_integer;
 use crate::{
     ENTRY_OVERHEAD, Error, InvalidLimits, KeyTtl, Kind, Limits, Snapshot, SnapshotEntry,
