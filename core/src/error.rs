@@ -202,6 +202,10 @@ impl Message {
     const MAX_PIECES: usize = 6;
 
     /// A message of `pieces` (at most [`Self::MAX_PIECES`]; the rest are dropped).
+    ///
+    /// Never inlined: messages are built on error paths only, and one copy of this loop is
+    /// much smaller in the npm package's `.wasm` than one per message.
+    #[inline(never)]
     pub(crate) fn new(pieces: &[Piece]) -> Message {
         let mut message = Message {
             pieces: [Piece::Text(""); Message::MAX_PIECES],
@@ -211,6 +215,7 @@ impl Message {
         message
     }
 
+    #[inline(never)]
     fn extend(&mut self, pieces: &[Piece]) {
         for &piece in pieces {
             if self.len < Self::MAX_PIECES {

@@ -152,12 +152,14 @@ impl Text {
     }
 
     /// Appends `text`.
+    #[inline(never)]
     pub(crate) fn s(mut self, text: &str) -> Self {
         self.0.push_str(text);
         self
     }
 
     /// Appends `n` in decimal.
+    #[inline(never)]
     pub(crate) fn n(mut self, n: u64) -> Self {
         let mut digits = [0u8; 20];
         let mut at = digits.len();
@@ -178,12 +180,14 @@ impl Text {
     }
 
     /// Appends `n` in decimal, with a `-` if negative.
+    #[inline(never)]
     pub(crate) fn i(self, n: i64) -> Self {
         let text = if n < 0 { self.s("-") } else { self };
         text.n(n.unsigned_abs())
     }
 
     /// Appends a core error message.
+    #[inline(never)]
     pub(crate) fn message(self, message: &Message) -> Self {
         message
             .pieces()
