@@ -10,8 +10,9 @@
 //! - **Numbers in, numbers out.** Calls take slot numbers, lengths, TTLs and the time, and
 //!   return slot numbers or a status; extra results and the slots the policy removed go to a
 //!   header in the module's memory that JavaScript reads. The strings that cross are member
-//!   names, error codes and messages, and the `NAME=value` lists of the constants and counters;
-//!   JavaScript builds every object (options are read in JavaScript too).
+//!   names (a list of them as one length-prefixed string, `src/names.rs`), error codes and
+//!   messages, and the `NAME=value` lists of the constants and counters; JavaScript builds every
+//!   object and array (options are read in JavaScript too).
 //! - **Reads need no call.** JavaScript decides a hit from the slot's deadline code and bumps its
 //!   access count through typed arrays over the policy's per-slot vectors, whose addresses the
 //!   header publishes (see [`engine::Header`]).
