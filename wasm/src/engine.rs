@@ -86,23 +86,22 @@ pub enum Header {
 /// The number of header cells.
 const HEADER_LEN: usize = Header::OutB as usize + 1;
 
-/// The constants JavaScript needs, exported once so that no number is written on both sides:
-/// `NAME=value` pairs, comma-separated (numbers and strings are all that cross the boundary).
-#[wasm_bindgen(js_name = constants)]
-pub fn constants() -> String {
+/// The constants JavaScript needs, by name: a static table (data in the `.wasm`, not code that
+/// builds it). Every cast widens or is exact.
+const CONSTANTS: [(&str, i64); 25] = {
     use chatcache_core::policy::{DEADLINE_FAR, DEADLINE_NEVER, EPOCH_SPAN_MS, MAX_ACCESS_COUNT};
-    let entries: [(&str, i64); 25] = [
-        ("FAILED", FAILED.into()),
-        ("PRESENT", PRESENT.into()),
-        ("EXPIRED", EXPIRED.into()),
-        ("TTL_DEFAULT", TTL_DEFAULT.into()),
-        ("TTL_NONE", TTL_NONE.into()),
-        ("TTL_GIVEN", TTL_GIVEN.into()),
-        ("TTL_KEEP", TTL_KEEP.into()),
-        ("TTL_AT", TTL_AT.into()),
-        ("KIND_BYTES", KIND_BYTES.into()),
-        ("KIND_LIST", KIND_LIST.into()),
-        ("KIND_MEMBERS", KIND_MEMBERS.into()),
+    [
+        ("FAILED", FAILED as i64),
+        ("PRESENT", PRESENT as i64),
+        ("EXPIRED", EXPIRED as i64),
+        ("TTL_DEFAULT", TTL_DEFAULT as i64),
+        ("TTL_NONE", TTL_NONE as i64),
+        ("TTL_GIVEN", TTL_GIVEN as i64),
+        ("TTL_KEEP", TTL_KEEP as i64),
+        ("TTL_AT", TTL_AT as i64),
+        ("KIND_BYTES", KIND_BYTES as i64),
+        ("KIND_LIST", KIND_LIST as i64),
+        ("KIND_MEMBERS", KIND_MEMBERS as i64),
         ("H_EPOCH", Header::Epoch as i64),
         ("H_LAYOUT", Header::Layout as i64),
         ("H_CODES", Header::Codes as i64),
@@ -112,15 +111,21 @@ pub fn constants() -> String {
         ("H_FORGOTTEN_LEN", Header::ForgottenLen as i64),
         ("H_OUT_A", Header::OutA as i64),
         ("H_OUT_B", Header::OutB as i64),
-        ("DEADLINE_FAR", DEADLINE_FAR.into()),
+        ("DEADLINE_FAR", DEADLINE_FAR as i64),
         // 2^31: exact as an i64.
         ("EPOCH_SPAN_MS", EPOCH_SPAN_MS as i64),
-        ("DEADLINE_NEVER", DEADLINE_NEVER.into()),
-        ("MAX_ACCESS_COUNT", MAX_ACCESS_COUNT.into()),
+        ("DEADLINE_NEVER", DEADLINE_NEVER as i64),
+        ("MAX_ACCESS_COUNT", MAX_ACCESS_COUNT as i64),
         ("HEADER_LEN", HEADER_LEN as i64),
-    ];
+    ]
+};
+
+/// The constants JavaScript needs, exported once so that no number is written on both sides:
+/// `NAME=value` pairs, comma-separated (numbers and strings are all that cross the boundary).
+#[wasm_bindgen(js_name = constants)]
+pub fn constants() -> String {
     let mut text = Text::new();
-    for (i, (name, value)) in entries.into_iter().enumerate() {
+    for (i, &(name, value)) in CONSTANTS.iter().enumerate() {
         if i > 0 {
             text = text.s(",");
         }
