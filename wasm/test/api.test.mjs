@@ -431,6 +431,23 @@ describe('dump / load', () => {
     assert.equal(cache.ttl('room'), 100);
   });
 
+  it('keeps member names whatever they contain, through members, dump and load', () => {
+    const cache = new Cache();
+    // Names that look like the engine's length-prefixed lists, empty-looking digits, and
+    // characters of two UTF-16 units.
+    const names = ['3:ada', ':', '10:', '0', 'a:b:c', '😀', 'é😀:1'];
+    for (const name of names) cache.memberAdd('room', name, { ttl: 60_000 });
+    assert.equal(cache.members('room').length, names.length);
+    assert.deepEqual(new Set(cache.members('room')), new Set(names));
+    const snapshot = cache.dump();
+    assert.deepEqual(new Set(snapshot.entries[0].members.map((m) => m.member)), new Set(names));
+    const target = new Cache();
+    assert.deepEqual(target.load(snapshot), { imported: 1, expired: 0 });
+    assert.deepEqual(target.members('room'), cache.members('room'));
+    assert.equal(target.memberRemove('room', '3:ada'), true);
+    assert.equal(target.members('room').length, names.length - 1);
+  });
+
   it('refuses a bad snapshot as a whole', () => {
     const cache = new Cache({ maxEntryBytes: 100 });
     cache.set('keep', 'me');
