@@ -9,6 +9,7 @@ use crate::integer::parse_integer;
 use crate::key::{AsKey, HashedKey, KeyHasher};
 use crate::limits::EntryWeight;
 use crate::policy::{Host, Now, Policy, Removal, Slot};
+use crate::shared::SharedBytes;
 use crate::{
     Error, ImportSummary, InvariantViolation, KeyTtl, Kind, Limits, Snapshot, SnapshotEntry,
     SnapshotMember, SnapshotValue, Stats, Timestamp, Ttl,
@@ -98,7 +99,7 @@ struct Entries {
     /// Per slot: the key's length ([`HEADER`] bytes, little-endian), the key's UTF-8 bytes,
     /// then the value for a byte value; empty for a vacant slot. One buffer and one load
     /// answer both the index's key comparison and the read of the value.
-    data: Vec<Box<[u8]>>,
+    data: Vec<SharedBytes>,
     /// Lists and member sets, by slot. Their `data` holds the key alone.
     collections: HashMap<u32, Collection>,
 }
@@ -177,6 +178,37 @@ impl Store {
     /// [`Error::WrongType`] if the key holds a list or a member set.
     #[inline]
     pub fn get<'k>(&mut self, key: impl AsKey<'k>, now: Timestamp) -> Result<Option<&[u8]>, Error> {
+        let hit = self.hit(key, now)?;
+        Ok(hit.map(|slot| self.entries.value(slot)))
+    }
+
+    /// [`get`](Self::get), returning the value as a [`Value`] that shares the stored bytes:
+    /// an owned read that copies and allocates nothing (one reference-count increment).
+    ///
+    /// ```
+    /// use chatcache_core::{Limits, Store, Timestamp};
+    ///
+    /// let mut store = Store::new(Limits::default());
+    /// store.set("motd", b"hello", None, Timestamp::ZERO)?;
+    /// let value = store.get_shared("motd", Timestamp::ZERO)?.expect("just set");
+    /// store.set("motd", b"bye!!", None, Timestamp::ZERO)?; // the reader's bytes stay as read
+    /// assert_eq!(&*value, b"hello");
+    /// # Ok::<(), chatcache_core::Error>(())
+    /// ```
+    #[inline]
+    pub fn get_shared<'k>(
+        &mut self,
+        key: impl AsKey<'k>,
+        now: Timestamp,
+    ) -> Result<Option<Value>, Error> {
+        let hit = self.hit(key, now)?;
+        Ok(hit.map(|slot| Value(self.entries.data[slot.index()].clone())))
+    }
+
+    /// The read of [`get`](Self::get): the slot of a live byte value under `key`, counted as a
+    /// hit and marked as used, or `None`, counted as a miss.
+    #[inline(always)]
+    fn hit<'k>(&mut self, key: impl AsKey<'k>, now: Timestamp) -> Result<Option<Slot>, Error> {
         let key = key.hashed(&self.entries.hasher);
         // One probe of the index. A key that is found passed `check_key` when it was stored, so
         // only a key that is not found needs checking (for the error an invalid key gets).
@@ -197,7 +229,7 @@ impl Store {
         match found {
             Found::Live(slot) => {
                 self.policy.record_hit(slot);
-                Ok(Some(self.entries.value(slot)))
+                Ok(Some(slot))
             }
             Found::Expired | Found::Missing => {
                 self.policy.record_miss();
@@ -709,6 +741,113 @@ impl Store {
     }
 }
 
+/// A byte value read by [`Store::get_shared`]: it shares the stored bytes, so making one or
+/// cloning it is a reference-count increment, and it derefs to `&[u8]`.
+///
+/// A `Value` never changes: a later write to its key stores new bytes and leaves these as they
+/// were. Holding one keeps its bytes (and its key's) allocated after the entry is overwritten,
+/// evicted or removed, beyond the store's [`Limits::max_bytes`], until the last clone is
+/// dropped. It is 8 bytes wide, and `Send` and `Sync`.
+#[derive(Clone)]
+pub struct Value(SharedBytes);
+
+impl Value {
+    /// The bytes, as `&*value` gives them.
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        split(self.0.as_slice()).1
+    }
+}
+
+impl std::ops::Deref for Value {
+    type Target = [u8];
+
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl AsRef<[u8]> for Value {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for Value {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_bytes(), f)
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Value {}
+
+impl PartialEq<[u8]> for Value {
+    fn eq(&self, other: &[u8]) -> bool {
+        self.as_bytes() == other
+    }
+}
+
+impl PartialEq<&[u8]> for Value {
+    fn eq(&self, other: &&[u8]) -> bool {
+        self.as_bytes() == *other
+    }
+}
+
+impl<const N: usize> PartialEq<[u8; N]> for Value {
+    fn eq(&self, other: &[u8; N]) -> bool {
+        self.as_bytes() == other
+    }
+}
+
+impl<const N: usize> PartialEq<&[u8; N]> for Value {
+    fn eq(&self, other: &&[u8; N]) -> bool {
+        self.as_bytes() == *other
+    }
+}
+
+impl PartialEq<Vec<u8>> for Value {
+    fn eq(&self, other: &Vec<u8>) -> bool {
+        self.as_bytes() == other.as_slice()
+    }
+}
+
+impl PartialOrd for Value {
+    fn partial_cmp(&self, other: &Value) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Value {
+    fn cmp(&self, other: &Value) -> std::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl std::hash::Hash for Value {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
+
+impl From<Value> for Vec<u8> {
+    fn from(value: Value) -> Vec<u8> {
+        value.as_bytes().to_vec()
+    }
+}
+
 /// Items of a list, oldest first, from [`Store::list_range`].
 #[derive(Debug)]
 pub struct ListRange<'a>(Option<std::collections::vec_deque::Iter<'a, Box<[u8]>>>);
@@ -873,15 +1012,17 @@ impl Store {
         let value_at = HEADER + key.key().len();
         match payload {
             Payload::Bytes(value) => {
-                if data.len() == value_at + value.len() {
-                    // Same size: reuse the buffer (the key bytes are already the same).
-                    data[value_at..].copy_from_slice(value);
-                } else {
-                    *data = pack(key.key(), value);
+                match data.get_mut() {
+                    // Same size and not shared with a reader: reuse the buffer (the key bytes
+                    // are already the same).
+                    Some(bytes) if bytes.len() == value_at + value.len() => {
+                        bytes[value_at..].copy_from_slice(value);
+                    }
+                    _ => *data = pack(key.key(), value),
                 }
             }
             Payload::Collection(collection) => {
-                if data.len() != value_at {
+                if data.as_slice().len() != value_at {
                     *data = pack(key.key(), &[]);
                 }
                 self.entries.collections.insert(slot.as_u32(), collection);
@@ -968,7 +1109,7 @@ impl Payload<'_> {
 
 impl Host for Entries {
     fn weight(&self, slot: Slot) -> u64 {
-        let (key, value) = split(&self.data[slot.index()]);
+        let (key, value) = split(self.data[slot.index()].as_slice());
         // Only an entry with no value bytes can be a collection, so the map is rarely asked.
         if value.is_empty()
             && let Some(collection) = self.collections.get(&slot.as_u32())
@@ -994,10 +1135,10 @@ impl Host for Entries {
             Err(_) => unreachable!("every held slot is in the index"),
         }
         let i = slot.index();
-        if split(&self.data[i]).1.is_empty() {
+        if split(self.data[i].as_slice()).1.is_empty() {
             self.collections.remove(&slot.as_u32());
         }
-        self.data[i] = Box::default();
+        self.data[i] = SharedBytes::empty();
     }
 }
 
@@ -1014,7 +1155,7 @@ impl Entries {
 
     #[inline]
     fn key_bytes(&self, slot: Slot) -> &[u8] {
-        split(&self.data[slot.index()]).0
+        split(self.data[slot.index()].as_slice()).0
     }
 
     fn key(&self, slot: Slot) -> &str {
@@ -1024,7 +1165,7 @@ impl Entries {
 
     #[inline]
     fn value(&self, slot: Slot) -> &[u8] {
-        split(&self.data[slot.index()]).1
+        split(self.data[slot.index()].as_slice()).1
     }
 
     fn list(&self, slot: Slot) -> &CappedList<Box<[u8]>> {
@@ -1057,7 +1198,7 @@ impl Entries {
 
     /// Files a new entry under the slot the policy gave it (never numbered `max_slots` or
     /// higher).
-    fn file(&mut self, slot: Slot, key: HashedKey<'_>, data: Box<[u8]>, max_slots: usize) {
+    fn file(&mut self, slot: Slot, key: HashedKey<'_>, data: SharedBytes, max_slots: usize) {
         let i = slot.index();
         if i == self.data.len() {
             if self.data.len() == self.data.capacity() {
@@ -1074,7 +1215,7 @@ impl Entries {
         let (data, hasher) = (&self.data, &self.hasher);
         self.index
             .insert_unique(key.hash(), slot.as_u32(), |&other| {
-                hasher.hash_bytes(split(&data[other as usize]).0)
+                hasher.hash_bytes(split(data[other as usize].as_slice()).0)
             });
     }
 
@@ -1090,7 +1231,7 @@ impl Entries {
         for i in 0..self.data.len() {
             let slot = Slot::from_u32(i as u32);
             if !policy.is_held(slot) {
-                if !self.data[i].is_empty() {
+                if !self.data[i].as_slice().is_empty() {
                     return Err(format!("vacant slot {i} still holds data"));
                 }
                 continue;
@@ -1146,14 +1287,10 @@ impl Entries {
 const HEADER: usize = 2;
 
 /// Builds the buffer of a slot: the key's length, the key, the value.
-fn pack(key: &str, value: &[u8]) -> Box<[u8]> {
+fn pack(key: &str, value: &[u8]) -> SharedBytes {
     // Invariant: `Limits` caps `max_key_bytes` at `u16::MAX`, and only checked keys are stored.
     let key_len = u16::try_from(key.len()).expect("Limits caps max_key_bytes at u16::MAX");
-    let mut data = Vec::with_capacity(HEADER + key.len() + value.len());
-    data.extend_from_slice(&key_len.to_le_bytes());
-    data.extend_from_slice(key.as_bytes());
-    data.extend_from_slice(value);
-    data.into_boxed_slice()
+    SharedBytes::from_parts(&[&key_len.to_le_bytes(), key.as_bytes(), value])
 }
 
 /// A slot's buffer (from [`pack`]) cut into its key and its value; a vacant slot's empty
