@@ -75,9 +75,10 @@
 //! # Memory
 //!
 //! No allocation is made per byte value beyond one buffer holding the key and value bytes
-//! together. Metadata per held entry is 34 bytes of per-slot vectors (the policy's two queue
-//! links, heap position, 32-bit deadline code, access count and queue/kind byte: 18; the
-//! buffer's pointer and length: 16), 2 bytes of key length at the start of the buffer, 4 bytes
+//! together (shared by the [`Value`]s read from it). Metadata per held entry is 26 bytes of
+//! per-slot vectors (the policy's two queue links, heap position, 32-bit deadline code, access
+//! count and queue/kind byte: 18; the buffer's thin pointer: 8), 8 bytes of reference count and
+//! length then 2 bytes of key length at the start of the buffer, 4 bytes
 //! plus one control byte in the
 //! hash index (at a load factor between 44 % and 87.5 %), and 4 bytes in the expiry heap for
 //! entries with a TTL:
