@@ -737,7 +737,9 @@ impl Policy {
         while self.len() + extra_count > self.limits.max_entries()
             || self.weight() + extra_weight > self.limits.max_bytes()
         {
-            if self.reclaim_expired(host, now, 1) == 1 {
+            // Most caches full of entries without a TTL have no deadline at all: skip the call.
+            let any_deadline = self.heap.len() + self.far.len() > 0;
+            if any_deadline && self.reclaim_expired(host, now, 1) == 1 {
                 continue;
             }
             if !self.evict_one(host) {
