@@ -102,6 +102,10 @@ struct Entries {
     data: Vec<SharedBytes>,
     /// Lists and member sets, by slot. Their `data` holds the key alone.
     collections: HashMap<u32, Collection>,
+    /// The buffer of the slot forgotten last, kept for the next insert: a full cache evicts
+    /// one entry per insert, and a new buffer of the same length (keys and values of one shape)
+    /// is then written into it instead of freeing one and allocating another.
+    spare: SharedBytes,
 }
 
 /// What a lookup found, before anything changed.
@@ -138,6 +142,7 @@ impl Store {
                 index: HashTable::new(),
                 data: Vec::new(),
                 collections: HashMap::new(),
+                spare: SharedBytes::empty(),
             },
         }
     }
@@ -981,7 +986,7 @@ impl Store {
                     now,
                 );
                 let data = match &payload {
-                    Payload::Bytes(value) => pack(key.key(), value),
+                    Payload::Bytes(value) => self.entries.pack_reusing_spare(key.key(), value),
                     Payload::Collection(_) => pack(key.key(), &[]),
                 };
                 let max_slots = self.policy.limits().max_entries();
@@ -1138,7 +1143,7 @@ impl Host for Entries {
         if split(self.data[i].as_slice()).1.is_empty() {
             self.collections.remove(&slot.as_u32());
         }
-        self.data[i] = SharedBytes::empty();
+        self.spare = std::mem::take(&mut self.data[i]);
     }
 }
 
@@ -1219,7 +1224,28 @@ impl Entries {
             });
     }
 
+    /// [`pack`], written into the spare buffer if it has the right length and no reader.
+    #[inline]
+    fn pack_reusing_spare(&mut self, key: &str, value: &[u8]) -> SharedBytes {
+        let mut spare = std::mem::take(&mut self.spare);
+        if let Some(bytes) = spare.get_mut()
+            && !bytes.is_empty()
+            && bytes.len() == HEADER + key.len() + value.len()
+        {
+            // Invariant: as in `pack`.
+            let key_len = u16::try_from(key.len()).expect("Limits caps max_key_bytes at u16::MAX");
+            let (head, rest) = bytes.split_at_mut(HEADER);
+            let (key_bytes, value_bytes) = rest.split_at_mut(key.len());
+            head.copy_from_slice(&key_len.to_le_bytes());
+            key_bytes.copy_from_slice(key.as_bytes());
+            value_bytes.copy_from_slice(value);
+            return spare;
+        }
+        pack(key, value)
+    }
+
     fn clear(&mut self) {
+        self.spare = SharedBytes::empty();
         self.index.clear();
         self.data.clear();
         self.collections.clear();

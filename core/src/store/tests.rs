@@ -111,6 +111,26 @@ fn shared_values_outlive_overwrites_evictions_and_removals() {
 }
 
 #[test]
+fn an_evicted_buffer_is_reused_only_when_no_reader_holds_it() {
+    let mut s = small_store(1);
+    s.set("k1", b"one", None, at(0)).unwrap();
+    let held = s.get_shared("k1", at(0)).unwrap().unwrap();
+    // Evicts k1, whose buffer has the length the next insert needs, but a reader holds it.
+    s.set("k2", b"two", None, at(0)).unwrap();
+    s.set("k3", b"six", None, at(0)).unwrap();
+    assert_eq!(held, b"one");
+    drop(held);
+    // Unshared buffers of the same length are written over: every value still reads back.
+    for (key, value) in [("k4", b"abc"), ("k5", b"def"), ("k6", b"ghi")] {
+        s.set(key, value, None, at(0)).unwrap();
+        assert_eq!(s.get(key, at(0)).unwrap(), Some(&value[..]));
+        checked(&s);
+    }
+    assert_eq!(s.get("k5", at(0)).unwrap(), None);
+    assert_eq!(s.stats().evictions_capacity, 5);
+}
+
+#[test]
 fn peek_and_contains_have_no_side_effects() {
     let mut s = store();
     s.set("k", b"v", ttl(10), at(0)).unwrap();
