@@ -98,7 +98,8 @@ struct Entries {
     index: HashTable<u32>,
     /// Per slot: the key's length ([`HEADER`] bytes, little-endian), the key's UTF-8 bytes,
     /// then the value for a byte value; empty for a vacant slot. One buffer and one load
-    /// answer both the index's key comparison and the read of the value.
+    /// answer both the index's key comparison and the read of the value; [`Value`]s share it
+    /// (a [`SharedBytes`]: one 8-byte pointer here, the count and length in the allocation).
     data: Vec<SharedBytes>,
     /// Lists and member sets, by slot. Their `data` holds the key alone.
     collections: HashMap<u32, Collection>,
