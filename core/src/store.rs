@@ -1132,8 +1132,16 @@ impl Host for Entries {
         self.hasher.hash_bytes(self.key_bytes(slot))
     }
 
-    fn forget(&mut self, slot: Slot, _cause: Removal) {
-        let hash = self.fingerprint(slot);
+    fn forget(&mut self, slot: Slot, cause: Removal) {
+        self.forget_fingerprinted(slot, cause, self.fingerprint(slot));
+    }
+
+    fn forget_fingerprinted(&mut self, slot: Slot, _cause: Removal, hash: u64) {
+        debug_assert_eq!(
+            hash,
+            self.fingerprint(slot),
+            "the index hashes keys as fingerprints"
+        );
         match self.index.find_entry(hash, |&i| i == slot.as_u32()) {
             Ok(entry) => {
                 entry.remove();
