@@ -31,8 +31,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chatcache_bench::contenders::{
-    LocalContender, Lru, MemoryAsync, MemorySync, MemorySyncBorrowed, MiniMoka, Moka, QuickSync,
-    QuickUnsync, SharedContender, StoreFixedTime, StoreHostClock, host_clock,
+    LocalContender, Lru, MemoryAsync, MemorySync, MemorySyncBorrowed, MemorySyncShared, MiniMoka,
+    Moka, QuickSync, QuickUnsync, SharedContender, StoreFixedTime, StoreHostClock, host_clock,
 };
 use chatcache_bench::report::{self, Ran};
 use chatcache_bench::workload::{
@@ -128,6 +128,7 @@ fn runners<'a>(w: &'a Workload, op: Op) -> Vec<Runner<'a>> {
     shared!(
         MemorySync,
         MemorySyncBorrowed,
+        MemorySyncShared,
         MemoryAsync,
         QuickSync,
         Moka,

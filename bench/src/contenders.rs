@@ -5,7 +5,8 @@
 //! that hand values out by reference hold `Vec<u8>` (quick_cache::unsync, lru), the ones that
 //! hand out clones hold `Arc<[u8]>` (quick_cache::sync, moka, mini-moka), the cheapest clone a
 //! user would pick. chatcache's `Store` returns `&[u8]`; `InMemoryCache` returns a `Vec<u8>`
-//! copy, as its `Cache` trait defines. Every `get` passes the value through
+//! copy, as its `Cache` trait defines; `MemoryCache` has all three reads (`get`: a `Vec<u8>`
+//! copy, `get_with`: borrowed, `get_shared`: a shared `Value`). Every `get` passes the value through
 //! [`black_box`], so no clone or copy can be optimised away.
 //!
 //! Generic code over these traits is monomorphised: no dynamic dispatch is measured.
@@ -205,19 +206,41 @@ impl SharedContender for MemorySyncBorrowed {
     }
 }
 
+/// `chatcache::MemoryCache::get_shared`: the synchronous owned read that shares the stored
+/// bytes (a `chatcache::Value`, a reference-count increment; nothing is copied or allocated).
+#[derive(Debug)]
+pub struct MemorySyncShared(pub MemoryCache);
+
+impl SharedContender for MemorySyncShared {
+    const NAME: &'static str = MEMORY_SYNC_SHARED_NAME;
+    fn with_capacity(capacity: usize) -> Self {
+        Self(memory_cache(capacity).sync().clone())
+    }
+    fn get(&self, key: &String) -> bool {
+        black_box(self.0.get_shared(key).expect("valid key")).is_some()
+    }
+    fn insert(&self, key: &String, value: &[u8]) {
+        self.0.set(key, value, None).expect("entry fits");
+    }
+}
+
 /// The row name of [`MemorySync`].
 pub const MEMORY_SYNC_NAME: &str = "chatcache MemoryCache (sync get)";
 
 /// The row name of [`MemorySyncBorrowed`].
 pub const MEMORY_SYNC_BORROWED_NAME: &str = "chatcache MemoryCache (sync get_with)";
 
+/// The row name of [`MemorySyncShared`].
+pub const MEMORY_SYNC_SHARED_NAME: &str = "chatcache MemoryCache (sync get_shared)";
+
 /// Contenders of the `ops` and `callgrind` binaries, by command-line name.
-pub const COMMAND_NAMES: [&str; 10] = [
+pub const COMMAND_NAMES: [&str; 11] = [
     "store",
     "store+clock",
     "memory",
     "memory-sync",
     "memory-sync-with",
+    "memory-sync-shared",
     "quick_cache::unsync",
     "quick_cache::sync",
     "lru",
@@ -348,6 +371,7 @@ mod tests {
         holds_the_resident_keys::<OneThread<MemoryAsync>>();
         holds_the_resident_keys::<OneThread<MemorySync>>();
         holds_the_resident_keys::<OneThread<MemorySyncBorrowed>>();
+        holds_the_resident_keys::<OneThread<MemorySyncShared>>();
         holds_the_resident_keys::<OneThread<QuickSync>>();
         holds_the_resident_keys::<OneThread<Moka>>();
         holds_the_resident_keys::<OneThread<MiniMoka>>();

@@ -75,9 +75,10 @@
 //! # Memory
 //!
 //! No allocation is made per byte value beyond one buffer holding the key and value bytes
-//! together. Metadata per held entry is 34 bytes of per-slot vectors (the policy's two queue
-//! links, heap position, 32-bit deadline code, access count and queue/kind byte: 18; the
-//! buffer's pointer and length: 16), 2 bytes of key length at the start of the buffer, 4 bytes
+//! together (shared by the [`Value`]s read from it). Metadata per held entry is 26 bytes of
+//! per-slot vectors (the policy's two queue links, heap position, 32-bit deadline code, access
+//! count and queue/kind byte: 18; the buffer's thin pointer: 8), 8 bytes of reference count and
+//! length then 2 bytes of key length at the start of the buffer, 4 bytes
 //! plus one control byte in the
 //! hash index (at a load factor between 44 % and 87.5 %), and 4 bytes in the expiry heap for
 //! entries with a TTL:
@@ -93,7 +94,7 @@
 //! [`ENTRY_OVERHEAD`] charges 48 bytes per entry against `max_bytes` for this bookkeeping.
 //! The figure measured by this crate's `memory` test is in `ARCHITECTURE.md`.
 #![no_std]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![warn(missing_docs)]
 
 // `no_std` with `alloc`: the crate needs no operating system, and the `.wasm` of the npm package
@@ -119,6 +120,11 @@ mod integer;
 mod key;
 mod limits;
 pub mod policy;
+#[allow(
+    unsafe_code,
+    reason = "the thin reference-counted buffer of `Value`; the only unsafe code"
+)]
+mod shared;
 mod snapshot;
 mod stats;
 mod store;
@@ -136,5 +142,5 @@ pub use limits::{
 };
 pub use snapshot::{ImportSummary, Snapshot, SnapshotEntry, SnapshotMember, SnapshotValue};
 pub use stats::Stats;
-pub use store::{ListRange, Members, Store};
+pub use store::{ListRange, Members, Store, Value};
 pub use time::{KeyTtl, Timestamp, Ttl};

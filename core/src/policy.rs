@@ -148,6 +148,14 @@ pub trait Host {
     /// The policy removed `slot` (evicted it, or reclaimed it as expired): forget its key and
     /// value. The number may be handed out again by the next [`Policy::insert`].
     fn forget(&mut self, slot: Slot, cause: Removal);
+
+    /// [`forget`](Self::forget), for a slot whose [`fingerprint`](Self::fingerprint) the
+    /// policy has just asked for (an eviction from the small queue, remembered as a ghost):
+    /// a host that finds slots by it need not compute it again. Calls `forget` by default.
+    fn forget_fingerprinted(&mut self, slot: Slot, cause: Removal, fingerprint: u64) {
+        let _ = fingerprint;
+        self.forget(slot, cause);
+    }
 }
 
 /// The effective time of one call: the latest time the policy has seen, in milliseconds.
@@ -738,7 +746,9 @@ impl Policy {
         while self.len() + extra_count > self.limits.max_entries()
             || self.weight() + extra_weight > self.limits.max_bytes()
         {
-            if self.reclaim_expired(host, now, 1) == 1 {
+            // Most caches full of entries without a TTL have no deadline at all: skip the call.
+            let any_deadline = self.heap.len() + self.far.len() > 0;
+            if any_deadline && self.reclaim_expired(host, now, 1) == 1 {
                 continue;
             }
             if !self.evict_one(host) {
@@ -782,15 +792,21 @@ impl Policy {
                     self.push_head(MAIN, tail, weight);
                 }
                 _ => {
-                    if queue == SMALL {
+                    let fingerprint = (queue == SMALL).then(|| host.fingerprint(slot));
+                    if let Some(fingerprint) = fingerprint {
                         // In u64: `len * 45` may not fit a 32-bit usize (wasm).
                         let ghosts = (self.len() as u64 * GHOST_PERCENT / 100) as usize;
                         let capacity = ghosts.max(16).min(self.limits.max_entries());
-                        self.ghost.insert(host.fingerprint(slot), capacity);
+                        self.ghost.insert(fingerprint, capacity);
                     }
                     self.free(tail, host.weight(slot));
                     self.counters.evictions_capacity += 1;
-                    host.forget(slot, Removal::Evicted);
+                    match fingerprint {
+                        Some(fingerprint) => {
+                            host.forget_fingerprinted(slot, Removal::Evicted, fingerprint);
+                        }
+                        None => host.forget(slot, Removal::Evicted),
+                    }
                     return true;
                 }
             }

@@ -10,6 +10,7 @@ use crate::integer::parse_integer;
 use crate::key::{AsKey, HashedKey, KeyHasher};
 use crate::limits::EntryWeight;
 use crate::policy::{Host, Now, Policy, Removal, Slot};
+use crate::shared::SharedBytes;
 use crate::{
     Error, ImportSummary, InvariantViolation, KeyTtl, Kind, Limits, Snapshot, SnapshotEntry,
     SnapshotMember, SnapshotValue, Stats, Timestamp, Ttl,
@@ -98,10 +99,15 @@ struct Entries {
     index: HashTable<u32>,
     /// Per slot: the key's length ([`HEADER`] bytes, little-endian), the key's UTF-8 bytes,
     /// then the value for a byte value; empty for a vacant slot. One buffer and one load
-    /// answer both the index's key comparison and the read of the value.
-    data: Vec<Box<[u8]>>,
+    /// answer both the index's key comparison and the read of the value; [`Value`]s share it
+    /// (a [`SharedBytes`]: one 8-byte pointer here, the count and length in the allocation).
+    data: Vec<SharedBytes>,
     /// Lists and member sets, by slot. Their `data` holds the key alone.
     collections: HashMap<u32, Collection, FixedState>,
+    /// The buffer of the slot forgotten last, kept for the next insert: a full cache evicts
+    /// one entry per insert, and a new buffer of the same length (keys and values of one shape)
+    /// is then written into it instead of freeing one and allocating another.
+    spare: SharedBytes,
 }
 
 /// What a lookup found, before anything changed.
@@ -138,6 +144,7 @@ impl Store {
                 index: HashTable::new(),
                 data: Vec::new(),
                 collections: HashMap::with_hasher(FixedState::default()),
+                spare: SharedBytes::empty(),
             },
         }
     }
@@ -178,6 +185,37 @@ impl Store {
     /// [`Error::WrongType`] if the key holds a list or a member set.
     #[inline]
     pub fn get<'k>(&mut self, key: impl AsKey<'k>, now: Timestamp) -> Result<Option<&[u8]>, Error> {
+        let hit = self.hit(key, now)?;
+        Ok(hit.map(|slot| self.entries.value(slot)))
+    }
+
+    /// [`get`](Self::get), returning the value as a [`Value`] that shares the stored bytes:
+    /// an owned read that copies and allocates nothing (one reference-count increment).
+    ///
+    /// ```
+    /// use chatcache_core::{Limits, Store, Timestamp};
+    ///
+    /// let mut store = Store::new(Limits::default());
+    /// store.set("motd", b"hello", None, Timestamp::ZERO)?;
+    /// let value = store.get_shared("motd", Timestamp::ZERO)?.expect("just set");
+    /// store.set("motd", b"bye!!", None, Timestamp::ZERO)?; // the reader's bytes stay as read
+    /// assert_eq!(&*value, b"hello");
+    /// # Ok::<(), chatcache_core::Error>(())
+    /// ```
+    #[inline]
+    pub fn get_shared<'k>(
+        &mut self,
+        key: impl AsKey<'k>,
+        now: Timestamp,
+    ) -> Result<Option<Value>, Error> {
+        let hit = self.hit(key, now)?;
+        Ok(hit.map(|slot| Value(self.entries.data[slot.index()].clone())))
+    }
+
+    /// The read of [`get`](Self::get): the slot of a live byte value under `key`, counted as a
+    /// hit and marked as used, or `None`, counted as a miss.
+    #[inline(always)]
+    fn hit<'k>(&mut self, key: impl AsKey<'k>, now: Timestamp) -> Result<Option<Slot>, Error> {
         let key = key.hashed(&self.entries.hasher);
         // One probe of the index. A key that is found passed `check_key` when it was stored, so
         // only a key that is not found needs checking (for the error an invalid key gets).
@@ -198,7 +236,7 @@ impl Store {
         match found {
             Found::Live(slot) => {
                 self.policy.record_hit(slot);
-                Ok(Some(self.entries.value(slot)))
+                Ok(Some(slot))
             }
             Found::Expired | Found::Missing => {
                 self.policy.record_miss();
@@ -710,6 +748,113 @@ impl Store {
     }
 }
 
+/// A byte value read by [`Store::get_shared`]: it shares the stored bytes, so making one or
+/// cloning it is a reference-count increment, and it derefs to `&[u8]`.
+///
+/// A `Value` never changes: a later write to its key stores new bytes and leaves these as they
+/// were. Holding one keeps its bytes (and its key's) allocated after the entry is overwritten,
+/// evicted or removed, beyond the store's [`Limits::max_bytes`], until the last clone is
+/// dropped. It is 8 bytes wide, and `Send` and `Sync`.
+#[derive(Clone)]
+pub struct Value(SharedBytes);
+
+impl Value {
+    /// The bytes, as `&*value` gives them.
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        split(self.0.as_slice()).1
+    }
+}
+
+impl core::ops::Deref for Value {
+    type Target = [u8];
+
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl AsRef<[u8]> for Value {
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl core::borrow::Borrow<[u8]> for Value {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl core::fmt::Debug for Value {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self.as_bytes(), f)
+    }
+}
+
+impl PartialEq for Value {
+    fn eq(&self, other: &Value) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Value {}
+
+impl PartialEq<[u8]> for Value {
+    fn eq(&self, other: &[u8]) -> bool {
+        self.as_bytes() == other
+    }
+}
+
+impl PartialEq<&[u8]> for Value {
+    fn eq(&self, other: &&[u8]) -> bool {
+        self.as_bytes() == *other
+    }
+}
+
+impl<const N: usize> PartialEq<[u8; N]> for Value {
+    fn eq(&self, other: &[u8; N]) -> bool {
+        self.as_bytes() == other
+    }
+}
+
+impl<const N: usize> PartialEq<&[u8; N]> for Value {
+    fn eq(&self, other: &&[u8; N]) -> bool {
+        self.as_bytes() == *other
+    }
+}
+
+impl PartialEq<Vec<u8>> for Value {
+    fn eq(&self, other: &Vec<u8>) -> bool {
+        self.as_bytes() == other.as_slice()
+    }
+}
+
+impl PartialOrd for Value {
+    fn partial_cmp(&self, other: &Value) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Value {
+    fn cmp(&self, other: &Value) -> core::cmp::Ordering {
+        self.as_bytes().cmp(other.as_bytes())
+    }
+}
+
+impl core::hash::Hash for Value {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.as_bytes().hash(state);
+    }
+}
+
+impl From<Value> for Vec<u8> {
+    fn from(value: Value) -> Vec<u8> {
+        value.as_bytes().to_vec()
+    }
+}
+
 /// Items of a list, oldest first, from [`Store::list_range`].
 #[derive(Debug)]
 pub struct ListRange<'a>(Option<alloc::collections::vec_deque::Iter<'a, Box<[u8]>>>);
@@ -843,7 +988,7 @@ impl Store {
                     now,
                 );
                 let data = match &payload {
-                    Payload::Bytes(value) => pack(key.key(), value),
+                    Payload::Bytes(value) => self.entries.pack_reusing_spare(key.key(), value),
                     Payload::Collection(_) => pack(key.key(), &[]),
                 };
                 let max_slots = self.policy.limits().max_entries();
@@ -874,15 +1019,17 @@ impl Store {
         let value_at = HEADER + key.key().len();
         match payload {
             Payload::Bytes(value) => {
-                if data.len() == value_at + value.len() {
-                    // Same size: reuse the buffer (the key bytes are already the same).
-                    data[value_at..].copy_from_slice(value);
-                } else {
-                    *data = pack(key.key(), value);
+                match data.get_mut() {
+                    // Same size and not shared with a reader: reuse the buffer (the key bytes
+                    // are already the same).
+                    Some(bytes) if bytes.len() == value_at + value.len() => {
+                        bytes[value_at..].copy_from_slice(value);
+                    }
+                    _ => *data = pack(key.key(), value),
                 }
             }
             Payload::Collection(collection) => {
-                if data.len() != value_at {
+                if data.as_slice().len() != value_at {
                     *data = pack(key.key(), &[]);
                 }
                 self.entries.collections.insert(slot.as_u32(), collection);
@@ -969,7 +1116,7 @@ impl Payload<'_> {
 
 impl Host for Entries {
     fn weight(&self, slot: Slot) -> u64 {
-        let (key, value) = split(&self.data[slot.index()]);
+        let (key, value) = split(self.data[slot.index()].as_slice());
         // Only an entry with no value bytes can be a collection, so the map is rarely asked.
         if value.is_empty()
             && let Some(collection) = self.collections.get(&slot.as_u32())
@@ -986,8 +1133,16 @@ impl Host for Entries {
         self.hasher.hash_bytes(self.key_bytes(slot))
     }
 
-    fn forget(&mut self, slot: Slot, _cause: Removal) {
-        let hash = self.fingerprint(slot);
+    fn forget(&mut self, slot: Slot, cause: Removal) {
+        self.forget_fingerprinted(slot, cause, self.fingerprint(slot));
+    }
+
+    fn forget_fingerprinted(&mut self, slot: Slot, _cause: Removal, hash: u64) {
+        debug_assert_eq!(
+            hash,
+            self.fingerprint(slot),
+            "the index hashes keys as fingerprints"
+        );
         match self.index.find_entry(hash, |&i| i == slot.as_u32()) {
             Ok(entry) => {
                 entry.remove();
@@ -995,10 +1150,10 @@ impl Host for Entries {
             Err(_) => unreachable!("every held slot is in the index"),
         }
         let i = slot.index();
-        if split(&self.data[i]).1.is_empty() {
+        if split(self.data[i].as_slice()).1.is_empty() {
             self.collections.remove(&slot.as_u32());
         }
-        self.data[i] = Box::default();
+        self.spare = core::mem::take(&mut self.data[i]);
     }
 }
 
@@ -1015,7 +1170,7 @@ impl Entries {
 
     #[inline]
     fn key_bytes(&self, slot: Slot) -> &[u8] {
-        split(&self.data[slot.index()]).0
+        split(self.data[slot.index()].as_slice()).0
     }
 
     fn key(&self, slot: Slot) -> &str {
@@ -1025,7 +1180,7 @@ impl Entries {
 
     #[inline]
     fn value(&self, slot: Slot) -> &[u8] {
-        split(&self.data[slot.index()]).1
+        split(self.data[slot.index()].as_slice()).1
     }
 
     fn list(&self, slot: Slot) -> &CappedList<Box<[u8]>> {
@@ -1058,7 +1213,7 @@ impl Entries {
 
     /// Files a new entry under the slot the policy gave it (never numbered `max_slots` or
     /// higher).
-    fn file(&mut self, slot: Slot, key: HashedKey<'_>, data: Box<[u8]>, max_slots: usize) {
+    fn file(&mut self, slot: Slot, key: HashedKey<'_>, data: SharedBytes, max_slots: usize) {
         let i = slot.index();
         if i == self.data.len() {
             if self.data.len() == self.data.capacity() {
@@ -1075,11 +1230,32 @@ impl Entries {
         let (data, hasher) = (&self.data, &self.hasher);
         self.index
             .insert_unique(key.hash(), slot.as_u32(), |&other| {
-                hasher.hash_bytes(split(&data[other as usize]).0)
+                hasher.hash_bytes(split(data[other as usize].as_slice()).0)
             });
     }
 
+    /// [`pack`], written into the spare buffer if it has the right length and no reader.
+    #[inline]
+    fn pack_reusing_spare(&mut self, key: &str, value: &[u8]) -> SharedBytes {
+        let mut spare = core::mem::take(&mut self.spare);
+        if let Some(bytes) = spare.get_mut()
+            && !bytes.is_empty()
+            && bytes.len() == HEADER + key.len() + value.len()
+        {
+            // Invariant: as in `pack`.
+            let key_len = u16::try_from(key.len()).expect("Limits caps max_key_bytes at u16::MAX");
+            let (head, rest) = bytes.split_at_mut(HEADER);
+            let (key_bytes, value_bytes) = rest.split_at_mut(key.len());
+            head.copy_from_slice(&key_len.to_le_bytes());
+            key_bytes.copy_from_slice(key.as_bytes());
+            value_bytes.copy_from_slice(value);
+            return spare;
+        }
+        pack(key, value)
+    }
+
     fn clear(&mut self) {
+        self.spare = SharedBytes::empty();
         self.index.clear();
         self.data.clear();
         self.collections.clear();
@@ -1091,7 +1267,7 @@ impl Entries {
         for i in 0..self.data.len() {
             let slot = Slot::from_u32(i as u32);
             if !policy.is_held(slot) {
-                if !self.data[i].is_empty() {
+                if !self.data[i].as_slice().is_empty() {
                     return Err(format!("vacant slot {i} still holds data"));
                 }
                 continue;
@@ -1147,14 +1323,10 @@ impl Entries {
 const HEADER: usize = 2;
 
 /// Builds the buffer of a slot: the key's length, the key, the value.
-fn pack(key: &str, value: &[u8]) -> Box<[u8]> {
+fn pack(key: &str, value: &[u8]) -> SharedBytes {
     // Invariant: `Limits` caps `max_key_bytes` at `u16::MAX`, and only checked keys are stored.
     let key_len = u16::try_from(key.len()).expect("Limits caps max_key_bytes at u16::MAX");
-    let mut data = Vec::with_capacity(HEADER + key.len() + value.len());
-    data.extend_from_slice(&key_len.to_le_bytes());
-    data.extend_from_slice(key.as_bytes());
-    data.extend_from_slice(value);
-    data.into_boxed_slice()
+    SharedBytes::from_parts(&[&key_len.to_le_bytes(), key.as_bytes(), value])
 }
 
 /// A slot's buffer (from [`pack`]) cut into its key and its value; a vacant slot's empty

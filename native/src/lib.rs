@@ -6,7 +6,8 @@
 //! * [`InMemoryCache`]: the no-I/O [`chatcache_core`] engine (S3-FIFO eviction, expiry, byte
 //!   limits) behind sharded mutexes, a [`Clock`] and a janitor thread. [`MemoryCache`] is the
 //!   same cache with synchronous methods (and a borrowed, allocation-free
-//!   [`get_with`](MemoryCache::get_with)); [`InMemoryCache::sync`] converts.
+//!   [`get_with`](MemoryCache::get_with), and [`get_shared`](MemoryCache::get_shared), whose
+//!   [`Value`] shares the stored bytes); [`InMemoryCache::sync`] converts.
 //! * [`RedisCache`]: the same contract on Redis (redis-rs on tokio), validated by the same core
 //!   rules, with bounded connect and operation times and automatic reconnection.
 //! * [`get_cache`]: reads [`CacheConfig::from_env`] (`USE_REDIS`, `REDIS_URL`, ...) and returns
@@ -66,7 +67,7 @@ pub mod testing;
 pub use chatcache_core as core;
 
 pub use cache::{BackendKind, Cache, CacheExt, CacheStats, Health, MemoryStats, RedisServerStats};
-pub use chatcache_core::{KeyTtl, Limits};
+pub use chatcache_core::{KeyTtl, Limits, Value};
 pub use clock::{Clock, CoarseClock, ManualClock, SystemClock};
 #[cfg(feature = "redis")]
 pub use config::{Backoff, RedisUrl, TlsConfig};

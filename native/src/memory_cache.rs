@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use chatcache_core::{
     HashedKey, ImportSummary, KeyHasher, KeyTtl, Limits, Snapshot, Stats, Store, Timestamp, Ttl,
+    Value,
 };
 
 use crate::cache::{BackendKind, CacheStats, Health, MemoryStats, to_ttl};
@@ -35,7 +36,9 @@ pub const DEFAULT_JANITOR_INTERVAL: Duration = Duration::from_secs(1);
 ///   `Arc` clone. Every method has the semantics and errors of the [`Cache`](crate::Cache) method
 ///   of the same name; none blocks on I/O, only on a shard's mutex.
 /// * **Reads:** [`MemoryCache::get`] copies the value into a `Vec` (the one allocation of a
-///   hit); [`MemoryCache::get_with`] hands a closure the stored bytes and allocates nothing.
+///   hit); [`MemoryCache::get_shared`] returns a [`Value`] that shares the stored bytes (an
+///   owned read that copies nothing: a reference-count increment); [`MemoryCache::get_with`]
+///   hands a closure the stored bytes and allocates nothing.
 /// * **Handle semantics:** `Clone` is cheap (an `Arc`); all clones share one cache.
 /// * **Scaling:** entries are spread over shards by key hash, each shard a core store behind
 ///   its own `Mutex`, so threads touching different keys rarely contend. A key is hashed once
@@ -340,6 +343,31 @@ impl MemoryCache {
     /// if it holds a list or member set.
     pub fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
         self.get_with(key, <[u8]>::to_vec)
+    }
+
+    /// The value stored under `key` as a [`Value`], or `None` if it is missing or expired:
+    /// an owned read that shares the stored bytes instead of copying them (a reference-count
+    /// increment; no allocation). Counts a hit or a miss.
+    ///
+    /// A `Value` derefs to `&[u8]`, is `Clone` (another increment), `Send` and `Sync`, and
+    /// never changes: a later write to the key leaves it as it was read. Holding one keeps its
+    /// bytes allocated after the entry is evicted or replaced, outside the cache's byte limit.
+    ///
+    /// ```
+    /// use chatcache::{MemoryCache, Value};
+    /// let cache = MemoryCache::new(Default::default())?;
+    /// cache.set("room:42:topic", b"Rust", None)?;
+    /// let topic: Value = cache.get_shared("room:42:topic")?.expect("just set");
+    /// cache.set("room:42:topic", b"Zig", None)?;
+    /// assert_eq!(&*topic, b"Rust");
+    /// std::thread::spawn(move || assert_eq!(topic.len(), 4)).join().unwrap();
+    /// # Ok::<(), chatcache::CacheError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`MemoryCache::get`].
+    pub fn get_shared(&self, key: &str) -> Result<Option<Value>, CacheError> {
+        self.with_shard(key, |s, key, now| Ok(s.get_shared(key, now)?))
     }
 
     /// Calls `read` with the bytes stored under `key` and returns its result, or `None` if the
@@ -978,6 +1006,9 @@ mod tests {
                 .expect("get_with"),
             None
         );
+        let shared = cache.get_shared("a").expect("get_shared").expect("a hit");
+        assert_eq!(shared, b"1");
+        assert_eq!(cache.get_shared("nope").expect("get_shared"), None);
         assert!(!cache.add("a", b"2", None).expect("add"));
         assert!(
             cache
@@ -1015,6 +1046,8 @@ mod tests {
         assert_eq!(cache.members("on").expect("members"), ["ada"]);
         assert!(cache.member_remove("on", "ada").expect("member_remove"));
         assert_eq!(cache.get("h").unwrap_err().code(), "wrong_type");
+        assert_eq!(cache.get_shared("h").unwrap_err().code(), "wrong_type");
+        assert_eq!(cache.get_shared("").unwrap_err().code(), "empty_key");
         cache
             .set_many(&[("m1", b"1"), ("m2", b"2")], None)
             .expect("set_many");

@@ -4,8 +4,9 @@
 //!
 //! ```text
 //! ops CONTENDER OP COUNT
-//!   CONTENDER: store | store+clock | memory | quick_cache::unsync | quick_cache::sync
-//!              | lru | moka::sync | mini-moka::sync
+//!   CONTENDER: store | store+clock | memory | memory-sync | memory-sync-with
+//!              | memory-sync-shared | quick_cache::unsync | quick_cache::sync | lru
+//!              | moka::sync | mini-moka::sync
 //!   OP:        get_hit | get_miss | set_overwrite | set_insert | mixed
 //! ```
 
@@ -13,8 +14,9 @@ use std::hint::black_box;
 use std::process::ExitCode;
 
 use chatcache_bench::contenders::{
-    COMMAND_NAMES, LocalContender, Lru, MemoryAsync, MemorySync, MemorySyncBorrowed, MiniMoka,
-    Moka, OneThread, QuickSync, QuickUnsync, StoreFixedTime, StoreHostClock,
+    COMMAND_NAMES, LocalContender, Lru, MemoryAsync, MemorySync, MemorySyncBorrowed,
+    MemorySyncShared, MiniMoka, Moka, OneThread, QuickSync, QuickUnsync, StoreFixedTime,
+    StoreHostClock,
 };
 use chatcache_bench::workload::{
     CAPACITY, Op, Orders, Owned, RESIDENT, Workload, filled_local, step,
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         "mini-moka::sync" => run::<OneThread<MiniMoka>>(&w, op, count),
         "memory-sync" => run::<OneThread<MemorySync>>(&w, op, count),
         "memory-sync-with" => run::<OneThread<MemorySyncBorrowed>>(&w, op, count),
+        "memory-sync-shared" => run::<OneThread<MemorySyncShared>>(&w, op, count),
         _ => unreachable!("checked against COMMAND_NAMES above"),
     };
     println!("{contender} {} x{count}: {hits} hits", op.name());

@@ -71,6 +71,68 @@ fn get_missing_counts_a_miss_and_hit_counts_a_hit() {
 }
 
 #[test]
+fn get_shared_reads_as_get_does() {
+    let mut s = store();
+    assert_eq!(s.get_shared("nope", at(0)).unwrap(), None);
+    s.set("k", b"value", ttl(10), at(0)).unwrap();
+    let value = s.get_shared("k", at(0)).unwrap().unwrap();
+    assert_eq!(value, b"value");
+    assert_eq!(value.clone().as_bytes(), b"value");
+    assert_eq!(Vec::from(value), b"value");
+    let stats = s.stats();
+    assert_eq!((stats.hits, stats.misses), (1, 1));
+    assert_eq!(s.get_shared("k", at(10)).unwrap(), None, "expired");
+    s.list_push("l", b"x", 4, None, at(10)).unwrap();
+    assert_eq!(s.get_shared("l", at(10)).unwrap_err().code(), "wrong_type");
+    assert_eq!(s.get_shared("", at(10)).unwrap_err().code(), "empty_key");
+    checked(&s);
+}
+
+#[test]
+fn shared_values_outlive_overwrites_evictions_and_removals() {
+    let mut s = small_store(2);
+    s.set("a", b"one", None, at(0)).unwrap();
+    let first = s.get_shared("a", at(0)).unwrap().unwrap();
+    // Same size: the store must not write into the bytes a reader holds.
+    s.set("a", b"two", None, at(0)).unwrap();
+    assert_eq!(first, b"one");
+    assert_eq!(s.get("a", at(0)).unwrap(), Some(&b"two"[..]));
+    // Unshared again: an overwrite of the same size reuses the buffer, still correctly.
+    drop(first);
+    s.set("a", b"six", None, at(0)).unwrap();
+    assert_eq!(s.get("a", at(0)).unwrap(), Some(&b"six"[..]));
+    let held = s.get_shared("a", at(0)).unwrap().unwrap();
+    for key in ["b", "c", "d"] {
+        s.set(key, b"filler", None, at(0)).unwrap();
+    }
+    s.delete("a", at(0)).unwrap();
+    s.clear();
+    assert_eq!(held, b"six");
+    assert!(held.iter().eq(b"six"));
+    checked(&s);
+}
+
+#[test]
+fn an_evicted_buffer_is_reused_only_when_no_reader_holds_it() {
+    let mut s = small_store(1);
+    s.set("k1", b"one", None, at(0)).unwrap();
+    let held = s.get_shared("k1", at(0)).unwrap().unwrap();
+    // Evicts k1, whose buffer has the length the next insert needs, but a reader holds it.
+    s.set("k2", b"two", None, at(0)).unwrap();
+    s.set("k3", b"six", None, at(0)).unwrap();
+    assert_eq!(held, b"one");
+    drop(held);
+    // Unshared buffers of the same length are written over: every value still reads back.
+    for (key, value) in [("k4", b"abc"), ("k5", b"def"), ("k6", b"ghi")] {
+        s.set(key, value, None, at(0)).unwrap();
+        assert_eq!(s.get(key, at(0)).unwrap(), Some(&value[..]));
+        checked(&s);
+    }
+    assert_eq!(s.get("k5", at(0)).unwrap(), None);
+    assert_eq!(s.stats().evictions_capacity, 5);
+}
+
+#[test]
 fn peek_and_contains_have_no_side_effects() {
     let mut s = store();
     s.set("k", b"v", ttl(10), at(0)).unwrap();
