@@ -51,11 +51,6 @@ function systemNow() {
 const SNAPSHOT_VERSION = 2;
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-/**
- * Any UTF-16 surrogate. A key without one is well-formed; one with a surrogate gets the full
- * check. (Faster than `isWellFormed()` on the strings a `Map` lookup has internalized.)
- */
-const SURROGATE = /[\uD800-\uDFFF]/;
 
 /**
  * The `Cache` class over one wasm-bindgen build of `chatcache-wasm`.
@@ -133,7 +128,12 @@ export function bindCache(glue) {
     #layout = -1;
     #epoch = 0;
     #freed = false;
-    #maxKeyBytes = 0;
+    /**
+     * Keys of 1 to this many UTF-16 units fit `maxKeyBytes` whatever they hold (a unit is at
+     * most 3 UTF-8 bytes): a miss on one needs no engine call. 0 after `free()`, so that a miss
+     * then takes the full check, which throws `freed`.
+     */
+    #shortKeyUnits = 0;
 
     /**
      * An empty cache; see the README for the options.
@@ -162,7 +162,7 @@ export function bindCache(glue) {
       this.#systemClock = now === undefined;
       this.#clock = now;
       this.#memory = glue.wasmMemory();
-      this.#maxKeyBytes = this.#engine.maxKeyBytes;
+      this.#shortKeyUnits = Math.floor(this.#engine.maxKeyBytes / 3);
       this.#refresh();
     }
 
@@ -656,6 +656,7 @@ export function bindCache(glue) {
     free() {
       if (this.#freed) return;
       this.#freed = true;
+      this.#shortKeyUnits = 0;
       this.#engine.free();
       this.#engine = undefined;
       this.#slots.clear();
@@ -789,7 +790,9 @@ export function bindCache(glue) {
 
     /** [`#checkKey`] without a call for the keys that are obviously fine. */
     #checkMissing(key) {
-      if (typeof key === 'string' && key.length > 0 && key.length * 3 <= this.#maxKeyBytes && !this.#freed && !SURROGATE.test(key)) {
+      // `length - 1` as unsigned: an empty key wraps to 2^32 - 1 and takes the full check.
+      // (`isWellFormed` answers a one-byte string without reading it.)
+      if (typeof key === 'string' && (key.length - 1) >>> 0 < this.#shortKeyUnits && key.isWellFormed()) {
         return;
       }
       this.#checkKey(key, 'key');
