@@ -24,6 +24,7 @@ import {
   encodeStored,
   failure,
   fingerprint,
+  keyLength,
   measured,
   snapshotBytes,
   storable,
@@ -293,12 +294,13 @@ export function bindCache(glue) {
           throw failure(TypeError, CODE.INVALID_TYPE, `entries[${i}] must be a [key, value] pair, got ${describe(pair)}`);
         }
         const keyLen = this.#keyLength(pair[0], `entries[${i}][0]`);
+        const print = measured.print;
         const kept = storable(pair[1], `entries[${i}][1]`, CODE);
         this.#check(this.#engine.checkBytes(keyLen, measured.length));
-        return [pair[0], kept, keyLen, measured.length];
+        return [pair[0], kept, keyLen, measured.length, print];
       });
-      for (const [key, kept, keyLen, length] of checked) {
-        this.#writeKept(key, this.#slots.get(key), kept, options, false, keyLen, length);
+      for (const [key, kept, keyLen, length, print] of checked) {
+        this.#writeKept(key, this.#slots.get(key), kept, options, false, keyLen, length, print);
       }
     }
 
@@ -771,13 +773,16 @@ export function bindCache(glue) {
       return this.#keyLength(key, 'key');
     }
 
-    /** The UTF-8 length of a key, refusing non-strings and lone surrogates. */
+    /**
+     * The UTF-8 length of a key, refusing non-strings and lone surrogates; its fingerprint is
+     * left in `measured.print`.
+     */
     #keyLength(key, arg) {
       if (typeof key !== 'string') {
         this.#alive();
         throw failure(TypeError, CODE.INVALID_TYPE, `${arg} must be a string, got ${describe(key)}`);
       }
-      const length = utf8Length(key);
+      const length = keyLength(key, this.#seed);
       if (length < 0) {
         throw failure(
           RangeError,
@@ -852,17 +857,19 @@ export function bindCache(glue) {
       // A key the cache holds was checked when it was stored; the engine knows its length.
       const old = this.#slots.get(key);
       const keyLen = old === undefined ? this.#newKeyLength(key) : 0;
+      const print = measured.print;
       const kept = storable(value, arg, CODE);
-      return this.#writeKept(key, old, kept, options, onlyIfAbsent, keyLen, measured.length);
+      return this.#writeKept(key, old, kept, options, onlyIfAbsent, keyLen, measured.length, print);
     }
 
-    #writeKept(key, old, kept, options, onlyIfAbsent, keyLen, length) {
+    /** Writes a checked value; `keyLen` and `print` (the key's fingerprint) matter for a key not held. */
+    #writeKept(key, old, kept, options, onlyIfAbsent, keyLen, length, print) {
       const mode = options === undefined ? TTL_DEFAULT : this.#ttlMode(options);
       const ttl = mode === TTL_GIVEN ? options.ttl : 0;
       const now = this.#time();
       const slot =
         old === undefined
-          ? this.#engine.write(-1, fingerprint(key, this.#seed), keyLen, length, mode, ttl, now, onlyIfAbsent)
+          ? this.#engine.write(-1, print, keyLen, length, mode, ttl, now, onlyIfAbsent)
           : this.#engine.write(old, 0, 0, length, mode, ttl, now, onlyIfAbsent);
       if (slot < 0) {
         if (slot === PRESENT) {
@@ -873,8 +880,9 @@ export function bindCache(glue) {
         throw this.#failure();
       }
       this.#latest = now;
-      this.#afterCall();
-      this.#file(key, slot, kept, old);
+      // `old` still holds `key` unless this call forgot slots (it may have reclaimed `old`).
+      const forgot = this.#afterCall();
+      this.#file(key, slot, kept, forgot === 0 ? old : undefined);
       return true;
     }
 
@@ -898,10 +906,12 @@ export function bindCache(glue) {
       return Number(text);
     }
 
-    /** Files a value (as `storable` returned it, or a `Collection`) under the slot the engine gave `key`. */
+    /**
+     * Files a value (as `storable` returned it, or a `Collection`) under the slot the engine
+     * gave `key`; `old` is a slot known to hold `key` still (no engine call forgot it since).
+     */
     #file(key, slot, value, old = undefined) {
-      // The slot a key already had still holds it, unless the engine forgot it in this call.
-      if (slot !== old || this.#keys[slot] !== key) {
+      if (slot !== old) {
         this.#slots.set(key, slot);
         this.#keys[slot] = key;
       }
@@ -929,7 +939,10 @@ export function bindCache(glue) {
       return failure(Class, code, engine.failure());
     }
 
-    /** After every engine call: follows moved memory and drops the slots the engine removed. */
+    /**
+     * After every engine call: follows moved memory and drops the slots the engine removed.
+     * Returns how many it dropped.
+     */
     #afterCall() {
       let header = this.#header;
       if (header.length === 0 || header[H_LAYOUT] !== this.#layout) {
@@ -938,7 +951,7 @@ export function bindCache(glue) {
       }
       this.#epoch = header[H_EPOCH];
       const count = header[H_FORGOTTEN_LEN];
-      if (count === 0) return;
+      if (count === 0) return 0;
       const forgotten = new Uint32Array(this.#memory.buffer, header[H_FORGOTTEN], count);
       for (let i = 0; i < count; i++) {
         const slot = forgotten[i];
@@ -948,6 +961,7 @@ export function bindCache(glue) {
         if (this.#values[slot] === SPECIAL) this.#specials.delete(slot);
         this.#values[slot] = undefined;
       }
+      return count;
     }
 
     /** (Re)builds the views over the engine's header and per-slot arrays. */
