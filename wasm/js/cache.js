@@ -123,6 +123,8 @@ export function bindCache(glue) {
     #misses = 0;
     #seed = (Math.random() * 0x100000000) >>> 0;
     #memory;
+    /** All of the module's memory as `u32`s, for the forgotten slots (no view per call). */
+    #words;
     #header;
     #codes;
     #access;
@@ -952,9 +954,11 @@ export function bindCache(glue) {
       this.#epoch = header[H_EPOCH];
       const count = header[H_FORGOTTEN_LEN];
       if (count === 0) return 0;
-      const forgotten = new Uint32Array(this.#memory.buffer, header[H_FORGOTTEN], count);
+      const words = this.#words;
+      // The address of a `u32` vector: a multiple of 4.
+      const first = header[H_FORGOTTEN] / 4;
       for (let i = 0; i < count; i++) {
-        const slot = forgotten[i];
+        const slot = words[first + i];
         const key = this.#keys[slot];
         if (key !== undefined && this.#slots.get(key) === slot) this.#slots.delete(key);
         this.#keys[slot] = undefined;
@@ -967,6 +971,7 @@ export function bindCache(glue) {
     /** (Re)builds the views over the engine's header and per-slot arrays. */
     #refresh() {
       const buffer = this.#memory.buffer;
+      this.#words = new Uint32Array(buffer);
       const header = new Float64Array(buffer, this.#engine.header(), HEADER_LEN);
       this.#header = header;
       this.#layout = header[H_LAYOUT];
