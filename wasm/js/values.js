@@ -196,9 +196,30 @@ export function storable(value, arg, codes) {
   return copy;
 }
 
-/** Where a node is, for messages (only computed on the way to an error). */
+/**
+ * Where a node is (`key`: a property name, or an array index), for messages (only computed on
+ * the way to an error).
+ */
 function where(arg, key) {
-  return key === undefined ? arg : `${arg} at key ${JSON.stringify(key)}`;
+  if (key === undefined) return arg;
+  return `${arg} at key ${JSON.stringify(typeof key === 'number' ? String(key) : key)}`;
+}
+
+/**
+ * The length of `String(number)`, which JSON writes for a finite number: counted without
+ * making the string for a safe integer (below 2^53, so written in plain digits).
+ */
+function numberLength(number) {
+  if (!Number.isSafeInteger(number)) return String(number).length;
+  let length = 1;
+  let magnitude = number;
+  if (number < 0) {
+    length = 2;
+    magnitude = -number;
+  }
+  // Powers of ten up to 10^16 are exact doubles.
+  for (let power = 10; magnitude >= power; power *= 10) length++;
+  return length;
 }
 
 /** The length JSON.stringify gives `text` (quotes and escapes included), in UTF-8 bytes. */
@@ -240,8 +261,9 @@ function jsonStringLength(text) {
 }
 
 /**
- * A frozen copy of the JSON value `node` (under `key` in the value named `arg`), adding its JSON
- * length to `jsonLength`. `ancestors` are the objects on the path to it, to find cycles.
+ * A frozen copy of the JSON value `node` (under `key`, a property name or an array index, in
+ * the value named `arg`), adding its JSON length to `jsonLength`. `ancestors` are the objects
+ * on the path to it, to find cycles.
  */
 function copyJson(node, key, arg, ancestors, codes) {
   switch (typeof node) {
@@ -257,7 +279,7 @@ function copyJson(node, key, arg, ancestors, codes) {
       }
       // -0 is written (and read back) as 0; JSON writes numbers as String(number) does.
       const number = node === 0 ? 0 : node;
-      jsonLength += String(number).length;
+      jsonLength += numberLength(number);
       return number;
     }
     case 'object': {
@@ -278,7 +300,7 @@ function copyJson(node, key, arg, ancestors, codes) {
           if (!(i in node)) {
             throw failure(TypeError, codes.INVALID_VALUE, `${where(arg, key)}: arrays with holes do not round-trip`);
           }
-          copy[i] = copyJson(node[i], String(i), arg, ancestors, codes);
+          copy[i] = copyJson(node[i], i, arg, ancestors, codes);
         }
       } else {
         const proto = Object.getPrototypeOf(node);
