@@ -31,6 +31,7 @@ if (process.argv[2] === '--memory') {
   const require = createRequire(import.meta.url);
   const glue = require('../pkg/node/chatcache_wasm.js');
   const value = valueKind === 'string' ? STRING : OBJECT;
+  const distinct = valueKind === 'distinct objects';
   const wasmBytes = () => glue.wasmMemory().buffer.byteLength;
   const used = () => {
     globalThis.gc();
@@ -38,9 +39,9 @@ if (process.argv[2] === '--memory') {
     return usage.heapUsed + usage.arrayBuffers + wasmBytes();
   };
   // Warm the module and the allocator, so their fixed costs are not counted per entry.
-  fill(kind, { Cache, LRUCache, count: 1_000, value, ttl: ttl === 'ttl' }).free?.();
+  fill(kind, { Cache, LRUCache, count: 1_000, value, ttl: ttl === 'ttl', distinct }).free?.();
   const before = used();
-  const cache = fill(kind, { Cache, LRUCache, count: Number(count), value, ttl: ttl === 'ttl' });
+  const cache = fill(kind, { Cache, LRUCache, count: Number(count), value, ttl: ttl === 'ttl', distinct });
   const after = used();
   process.stdout.write(JSON.stringify({ perEntry: (after - before) / Number(count), held: cache.size }));
   process.exit(0);
@@ -48,7 +49,8 @@ if (process.argv[2] === '--memory') {
 
 function memoryRows() {
   const rows = [];
-  for (const valueKind of ['string', 'object']) {
+  // 'distinct objects': one object per entry (see `fill`), beside the rows that store one shared value.
+  for (const valueKind of ['string', 'object', 'distinct objects']) {
     for (const ttl of ['none', 'ttl']) {
       const result = {};
       for (const kind of ['chatcache', 'lru-cache']) {

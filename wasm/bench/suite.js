@@ -165,18 +165,23 @@ export function runSuite({ Cache, LRUCache, now, keys = 100_000, ops = 500_000, 
 
 /**
  * Bytes per entry of a full cache, counted by `measure()` (heap and array buffers, and for
- * chatcache the growth of its WebAssembly memory), for `count` entries of `value`.
+ * chatcache the growth of its WebAssembly memory), for `count` entries of `value`. With
+ * `distinct`, each entry gets its own deep copy of `value` (its `id` set to the entry's number),
+ * as a chat history's messages would be: then lru-cache, which keeps the caller's objects, holds
+ * one object per entry too, where with one shared `value` it holds the same object every time.
  */
-export function fill(kind, { Cache, LRUCache, count, value, ttl }) {
+export function fill(kind, { Cache, LRUCache, count, value, ttl, distinct = false }) {
   const names = Array.from({ length: count }, (_, i) => `room:${i % 97}:msg:${i}`);
+  const text = distinct ? JSON.stringify(value) : '';
+  const valueOf = distinct ? (i) => ({ ...JSON.parse(text), id: i }) : () => value;
   if (kind === 'chatcache') {
     const cache = new Cache({ maxEntries: count, maxBytes: 1 << 30 });
     const options = ttl ? { ttl: HOUR } : undefined;
-    for (const name of names) cache.set(name, value, options);
+    for (let i = 0; i < count; i++) cache.set(names[i], valueOf(i), options);
     return cache;
   }
   const cache = new LRUCache(ttl ? { max: count, ttl: HOUR } : { max: count });
-  for (const name of names) cache.set(name, value);
+  for (let i = 0; i < count; i++) cache.set(names[i], valueOf(i));
   return cache;
 }
 

@@ -24,6 +24,7 @@ import {
   encodeStored,
   failure,
   fingerprint,
+  keyLength,
   measured,
   snapshotBytes,
   storable,
@@ -51,11 +52,6 @@ function systemNow() {
 const SNAPSHOT_VERSION = 2;
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-/**
- * Any UTF-16 surrogate. A key without one is well-formed; one with a surrogate gets the full
- * check. (Faster than `isWellFormed()` on the strings a `Map` lookup has internalized.)
- */
-const SURROGATE = /[\uD800-\uDFFF]/;
 
 /**
  * The `Cache` class over one wasm-bindgen build of `chatcache-wasm`.
@@ -127,13 +123,20 @@ export function bindCache(glue) {
     #misses = 0;
     #seed = (Math.random() * 0x100000000) >>> 0;
     #memory;
+    /** All of the module's memory as `u32`s, for the forgotten slots (no view per call). */
+    #words;
     #header;
     #codes;
     #access;
     #layout = -1;
     #epoch = 0;
     #freed = false;
-    #maxKeyBytes = 0;
+    /**
+     * Keys of 1 to this many UTF-16 units fit `maxKeyBytes` whatever they hold (a unit is at
+     * most 3 UTF-8 bytes): a miss on one needs no engine call. 0 after `free()`, so that a miss
+     * then takes the full check, which throws `freed`.
+     */
+    #shortKeyUnits = 0;
 
     /**
      * An empty cache; see the README for the options.
@@ -162,7 +165,7 @@ export function bindCache(glue) {
       this.#systemClock = now === undefined;
       this.#clock = now;
       this.#memory = glue.wasmMemory();
-      this.#maxKeyBytes = this.#engine.maxKeyBytes;
+      this.#shortKeyUnits = Math.floor(this.#engine.maxKeyBytes / 3);
       this.#refresh();
     }
 
@@ -293,12 +296,13 @@ export function bindCache(glue) {
           throw failure(TypeError, CODE.INVALID_TYPE, `entries[${i}] must be a [key, value] pair, got ${describe(pair)}`);
         }
         const keyLen = this.#keyLength(pair[0], `entries[${i}][0]`);
+        const print = measured.print;
         const kept = storable(pair[1], `entries[${i}][1]`, CODE);
         this.#check(this.#engine.checkBytes(keyLen, measured.length));
-        return [pair[0], kept, keyLen, measured.length];
+        return [pair[0], kept, keyLen, measured.length, print];
       });
-      for (const [key, kept, keyLen, length] of checked) {
-        this.#writeKept(key, this.#slots.get(key), kept, options, false, keyLen, length);
+      for (const [key, kept, keyLen, length, print] of checked) {
+        this.#writeKept(key, this.#slots.get(key), kept, options, false, keyLen, length, print);
       }
     }
 
@@ -656,6 +660,7 @@ export function bindCache(glue) {
     free() {
       if (this.#freed) return;
       this.#freed = true;
+      this.#shortKeyUnits = 0;
       this.#engine.free();
       this.#engine = undefined;
       this.#slots.clear();
@@ -770,13 +775,16 @@ export function bindCache(glue) {
       return this.#keyLength(key, 'key');
     }
 
-    /** The UTF-8 length of a key, refusing non-strings and lone surrogates. */
+    /**
+     * The UTF-8 length of a key, refusing non-strings and lone surrogates; its fingerprint is
+     * left in `measured.print`.
+     */
     #keyLength(key, arg) {
       if (typeof key !== 'string') {
         this.#alive();
         throw failure(TypeError, CODE.INVALID_TYPE, `${arg} must be a string, got ${describe(key)}`);
       }
-      const length = utf8Length(key);
+      const length = keyLength(key, this.#seed);
       if (length < 0) {
         throw failure(
           RangeError,
@@ -789,7 +797,9 @@ export function bindCache(glue) {
 
     /** [`#checkKey`] without a call for the keys that are obviously fine. */
     #checkMissing(key) {
-      if (typeof key === 'string' && key.length > 0 && key.length * 3 <= this.#maxKeyBytes && !this.#freed && !SURROGATE.test(key)) {
+      // `length - 1` as unsigned: an empty key wraps to 2^32 - 1 and takes the full check.
+      // (`isWellFormed` answers a one-byte string without reading it.)
+      if (typeof key === 'string' && (key.length - 1) >>> 0 < this.#shortKeyUnits && key.isWellFormed()) {
         return;
       }
       this.#checkKey(key, 'key');
@@ -849,17 +859,19 @@ export function bindCache(glue) {
       // A key the cache holds was checked when it was stored; the engine knows its length.
       const old = this.#slots.get(key);
       const keyLen = old === undefined ? this.#newKeyLength(key) : 0;
+      const print = measured.print;
       const kept = storable(value, arg, CODE);
-      return this.#writeKept(key, old, kept, options, onlyIfAbsent, keyLen, measured.length);
+      return this.#writeKept(key, old, kept, options, onlyIfAbsent, keyLen, measured.length, print);
     }
 
-    #writeKept(key, old, kept, options, onlyIfAbsent, keyLen, length) {
+    /** Writes a checked value; `keyLen` and `print` (the key's fingerprint) matter for a key not held. */
+    #writeKept(key, old, kept, options, onlyIfAbsent, keyLen, length, print) {
       const mode = options === undefined ? TTL_DEFAULT : this.#ttlMode(options);
       const ttl = mode === TTL_GIVEN ? options.ttl : 0;
       const now = this.#time();
       const slot =
         old === undefined
-          ? this.#engine.write(-1, fingerprint(key, this.#seed), keyLen, length, mode, ttl, now, onlyIfAbsent)
+          ? this.#engine.write(-1, print, keyLen, length, mode, ttl, now, onlyIfAbsent)
           : this.#engine.write(old, 0, 0, length, mode, ttl, now, onlyIfAbsent);
       if (slot < 0) {
         if (slot === PRESENT) {
@@ -870,8 +882,9 @@ export function bindCache(glue) {
         throw this.#failure();
       }
       this.#latest = now;
-      this.#afterCall();
-      this.#file(key, slot, kept, old);
+      // `old` still holds `key` unless this call forgot slots (it may have reclaimed `old`).
+      const forgot = this.#afterCall();
+      this.#file(key, slot, kept, forgot === 0 ? old : undefined);
       return true;
     }
 
@@ -895,10 +908,12 @@ export function bindCache(glue) {
       return Number(text);
     }
 
-    /** Files a value (as `storable` returned it, or a `Collection`) under the slot the engine gave `key`. */
+    /**
+     * Files a value (as `storable` returned it, or a `Collection`) under the slot the engine
+     * gave `key`; `old` is a slot known to hold `key` still (no engine call forgot it since).
+     */
     #file(key, slot, value, old = undefined) {
-      // The slot a key already had still holds it, unless the engine forgot it in this call.
-      if (slot !== old || this.#keys[slot] !== key) {
+      if (slot !== old) {
         this.#slots.set(key, slot);
         this.#keys[slot] = key;
       }
@@ -926,7 +941,10 @@ export function bindCache(glue) {
       return failure(Class, code, engine.failure());
     }
 
-    /** After every engine call: follows moved memory and drops the slots the engine removed. */
+    /**
+     * After every engine call: follows moved memory and drops the slots the engine removed.
+     * Returns how many it dropped.
+     */
     #afterCall() {
       let header = this.#header;
       if (header.length === 0 || header[H_LAYOUT] !== this.#layout) {
@@ -935,21 +953,25 @@ export function bindCache(glue) {
       }
       this.#epoch = header[H_EPOCH];
       const count = header[H_FORGOTTEN_LEN];
-      if (count === 0) return;
-      const forgotten = new Uint32Array(this.#memory.buffer, header[H_FORGOTTEN], count);
+      if (count === 0) return 0;
+      const words = this.#words;
+      // The address of a `u32` vector: a multiple of 4.
+      const first = header[H_FORGOTTEN] / 4;
       for (let i = 0; i < count; i++) {
-        const slot = forgotten[i];
+        const slot = words[first + i];
         const key = this.#keys[slot];
         if (key !== undefined && this.#slots.get(key) === slot) this.#slots.delete(key);
         this.#keys[slot] = undefined;
         if (this.#values[slot] === SPECIAL) this.#specials.delete(slot);
         this.#values[slot] = undefined;
       }
+      return count;
     }
 
     /** (Re)builds the views over the engine's header and per-slot arrays. */
     #refresh() {
       const buffer = this.#memory.buffer;
+      this.#words = new Uint32Array(buffer);
       const header = new Float64Array(buffer, this.#engine.header(), HEADER_LEN);
       this.#header = header;
       this.#layout = header[H_LAYOUT];

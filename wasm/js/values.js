@@ -102,8 +102,49 @@ export function fingerprint(key, seed) {
   return hash >>> 0;
 }
 
-/** `length`: the stored length of the last value `storable` (or `decodeStored`) returned. */
-export const measured = { length: 0 };
+/**
+ * The UTF-8 length of a key, or -1 if it has a lone surrogate, as [`utf8Length`]; its
+ * [`fingerprint`] is left in `measured.print`. Keys are short: one pass does both.
+ *
+ * @param {string} key
+ * @param {number} seed
+ */
+export function keyLength(key, seed) {
+  const units = key.length;
+  if (units >= NATIVE_FROM) {
+    measured.print = fingerprint(key, seed);
+    return utf8Length(key);
+  }
+  let hash = seed ^ 0x811c9dc5;
+  let bytes = units;
+  for (let i = 0; i < units; i++) {
+    const unit = key.charCodeAt(i);
+    hash = Math.imul(hash ^ unit, 0x01000193);
+    if (unit < 0x80) continue;
+    if (unit < 0x800) {
+      bytes += 1;
+    } else if (unit < 0xd800 || unit > 0xdfff) {
+      bytes += 2;
+    } else if (unit <= 0xdbff && i + 1 < units) {
+      const next = key.charCodeAt(i + 1);
+      if (next < 0xdc00 || next > 0xdfff) return -1;
+      // Two units, four bytes.
+      hash = Math.imul(hash ^ next, 0x01000193);
+      bytes += 2;
+      i++;
+    } else {
+      return -1;
+    }
+  }
+  measured.print = hash >>> 0;
+  return bytes;
+}
+
+/**
+ * `length`: the stored length of the last value `storable` (or `decodeStored`) returned;
+ * `print`: the fingerprint of the last key `keyLength` measured.
+ */
+export const measured = { length: 0, print: 0 };
 /** The JSON length accumulated by the walk below. */
 let jsonLength = 0;
 
@@ -155,9 +196,30 @@ export function storable(value, arg, codes) {
   return copy;
 }
 
-/** Where a node is, for messages (only computed on the way to an error). */
+/**
+ * Where a node is (`key`: a property name, or an array index), for messages (only computed on
+ * the way to an error).
+ */
 function where(arg, key) {
-  return key === undefined ? arg : `${arg} at key ${JSON.stringify(key)}`;
+  if (key === undefined) return arg;
+  return `${arg} at key ${JSON.stringify(typeof key === 'number' ? String(key) : key)}`;
+}
+
+/**
+ * The length of `String(number)`, which JSON writes for a finite number: counted without
+ * making the string for a safe integer (below 2^53, so written in plain digits).
+ */
+function numberLength(number) {
+  if (!Number.isSafeInteger(number)) return String(number).length;
+  let length = 1;
+  let magnitude = number;
+  if (number < 0) {
+    length = 2;
+    magnitude = -number;
+  }
+  // Powers of ten up to 10^16 are exact doubles.
+  for (let power = 10; magnitude >= power; power *= 10) length++;
+  return length;
 }
 
 /** The length JSON.stringify gives `text` (quotes and escapes included), in UTF-8 bytes. */
@@ -199,8 +261,9 @@ function jsonStringLength(text) {
 }
 
 /**
- * A frozen copy of the JSON value `node` (under `key` in the value named `arg`), adding its JSON
- * length to `jsonLength`. `ancestors` are the objects on the path to it, to find cycles.
+ * A frozen copy of the JSON value `node` (under `key`, a property name or an array index, in
+ * the value named `arg`), adding its JSON length to `jsonLength`. `ancestors` are the objects
+ * on the path to it, to find cycles.
  */
 function copyJson(node, key, arg, ancestors, codes) {
   switch (typeof node) {
@@ -216,7 +279,7 @@ function copyJson(node, key, arg, ancestors, codes) {
       }
       // -0 is written (and read back) as 0; JSON writes numbers as String(number) does.
       const number = node === 0 ? 0 : node;
-      jsonLength += String(number).length;
+      jsonLength += numberLength(number);
       return number;
     }
     case 'object': {
@@ -237,7 +300,7 @@ function copyJson(node, key, arg, ancestors, codes) {
           if (!(i in node)) {
             throw failure(TypeError, codes.INVALID_VALUE, `${where(arg, key)}: arrays with holes do not round-trip`);
           }
-          copy[i] = copyJson(node[i], String(i), arg, ancestors, codes);
+          copy[i] = copyJson(node[i], i, arg, ancestors, codes);
         }
       } else {
         const proto = Object.getPrototypeOf(node);
