@@ -209,8 +209,8 @@ impl fmt::Debug for SharedBytes {
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
-    use std::vec::Vec;
     use std::sync::atomic::Ordering;
+    use std::vec::Vec;
 
     use super::SharedBytes;
 

@@ -132,6 +132,15 @@ export function bindCache(glue) {
     #epoch = 0;
     #freed = false;
     /**
+     * Counts the changes to what the cache holds (every engine call, `clear`, `free`). User code
+     * that runs inside a call (the clock, a value's getters, an options object's getters) must
+     * not change the cache: a call compares this before and after it, so that it never acts
+     * on a slot it looked up before the change.
+     */
+    #changes = 0;
+    /** The `ttl` the last `#ttlMode` that returned `TTL_GIVEN` read (read once: it may be a getter). */
+    #givenTtl = 0;
+    /**
      * Keys of 1 to this many UTF-16 units fit `maxKeyBytes` whatever they hold (a unit is at
      * most 3 UTF-8 bytes): a miss on one needs no engine call. 0 after `free()`, so that a miss
      * then takes the full check, which throws `freed`.
@@ -290,7 +299,8 @@ export function bindCache(glue) {
     setMany(entries, options) {
       this.#alive();
       const pairs = collect(entries, 'entries', 'an iterable of [key, value] pairs', CODE);
-      this.#ttlMode(options);
+      const mode = this.#ttlMode(options);
+      const ttl = mode === TTL_GIVEN ? this.#givenTtl : 0;
       const checked = pairs.map((pair, i) => {
         if (!Array.isArray(pair) || pair.length !== 2) {
           throw failure(TypeError, CODE.INVALID_TYPE, `entries[${i}] must be a [key, value] pair, got ${describe(pair)}`);
@@ -301,8 +311,10 @@ export function bindCache(glue) {
         this.#check(this.#engine.checkBytes(keyLen, measured.length));
         return [pair[0], kept, keyLen, measured.length, print];
       });
+      // One time for the batch; no user code runs between the writes.
+      const now = this.#time();
       for (const [key, kept, keyLen, length, print] of checked) {
-        this.#writeKept(key, this.#slots.get(key), kept, options, false, keyLen, length, print);
+        this.#writeKept(key, this.#slots.get(key), kept, mode, ttl, now, false, keyLen, length, print);
       }
     }
 
@@ -402,6 +414,7 @@ export function bindCache(glue) {
      * @param {{ cap: number, ttl?: number }} options
      */
     listPush(key, value, options) {
+      const changes = this.#changes;
       const held = this.#slots.has(key);
       const keyLen = held ? 0 : this.#newKeyLength(key);
       const kept = storable(value, 'value', CODE);
@@ -424,6 +437,7 @@ export function bindCache(glue) {
       const old = this.#slots.get(key) ?? -1;
       const print = held ? 0 : fingerprint(key, this.#seed);
       const now = this.#time();
+      this.#unchangedSince(changes);
       const slot = this.#check(this.#engine.listPush(old, print, keyLen, itemLen, cap, mode, ttl ?? 0, now));
       this.#latest = now;
       this.#afterCall();
@@ -496,13 +510,14 @@ export function bindCache(glue) {
         throw failure(TypeError, CODE.INVALID_TYPE, `options must be an object with a ttl, got ${describe(options)}`);
       }
       this.#optionNames(options, MEMBER_OPTIONS);
-      if (typeof options.ttl !== 'number') {
-        throw failure(TypeError, CODE.INVALID_TYPE, `options.ttl must be a number of milliseconds, got ${describe(options.ttl)}`);
+      const ttl = options.ttl;
+      if (typeof ttl !== 'number') {
+        throw failure(TypeError, CODE.INVALID_TYPE, `options.ttl must be a number of milliseconds, got ${describe(ttl)}`);
       }
       const old = this.#slots.get(key) ?? -1;
       const now = this.#time();
       const slot = this.#check(
-        this.#engine.memberAdd(old, fingerprint(key, this.#seed), keyLen, member, options.ttl, now),
+        this.#engine.memberAdd(old, fingerprint(key, this.#seed), keyLen, member, ttl, now),
       );
       this.#latest = now;
       this.#afterCall();
@@ -660,6 +675,7 @@ export function bindCache(glue) {
     free() {
       if (this.#freed) return;
       this.#freed = true;
+      this.#changes++;
       this.#shortKeyUnits = 0;
       this.#engine.free();
       this.#engine = undefined;
@@ -740,7 +756,11 @@ export function bindCache(glue) {
       if (this.#systemClock) {
         now = systemNow();
       } else {
+        const changes = this.#changes;
         now = this.#clock();
+        if (this.#changes !== changes) {
+          throw failure(TypeError, CODE.INVALID_CLOCK, 'now() must not change the cache it is the clock of');
+        }
         if (typeof now !== 'number' || !(now >= 0 && now <= MAX_SAFE)) {
           throw failure(
             typeof now === 'number' ? RangeError : TypeError,
@@ -839,7 +859,18 @@ export function bindCache(glue) {
       }
     }
 
-    /** The TTL mode and value of a write's options. */
+    /** Throws, changing nothing, if the cache changed since it had made `changes` changes. */
+    #unchangedSince(changes) {
+      if (this.#changes === changes) return;
+      this.#alive();
+      throw failure(
+        TypeError,
+        CODE.INVALID_VALUE,
+        'the value or the options changed this cache while they were read (a getter or proxy called into it); nothing was stored',
+      );
+    }
+
+    /** The TTL mode of a write's options (the TTL itself in `#givenTtl`). */
     #ttlMode(options) {
       if (options === undefined || options === null) return TTL_DEFAULT;
       if (typeof options !== 'object') {
@@ -852,23 +883,32 @@ export function bindCache(glue) {
       if (typeof ttl !== 'number') {
         throw failure(TypeError, CODE.INVALID_TYPE, `options.ttl must be a number of milliseconds or null, got ${describe(ttl)}`);
       }
+      this.#givenTtl = ttl;
       return TTL_GIVEN;
     }
 
     #write(key, value, options, onlyIfAbsent, arg) {
       // A key the cache holds was checked when it was stored; the engine knows its length.
+      const changes = this.#changes;
       const old = this.#slots.get(key);
       const keyLen = old === undefined ? this.#newKeyLength(key) : 0;
       const print = measured.print;
       const kept = storable(value, arg, CODE);
-      return this.#writeKept(key, old, kept, options, onlyIfAbsent, keyLen, measured.length, print);
+      const length = measured.length;
+      const mode = options === undefined ? TTL_DEFAULT : this.#ttlMode(options);
+      const ttl = mode === TTL_GIVEN ? this.#givenTtl : 0;
+      const now = this.#time();
+      // `old` is still `key`'s slot unless the value's or the options' getters changed the cache.
+      this.#unchangedSince(changes);
+      return this.#writeKept(key, old, kept, mode, ttl, now, onlyIfAbsent, keyLen, length, print);
     }
 
-    /** Writes a checked value; `keyLen` and `print` (the key's fingerprint) matter for a key not held. */
-    #writeKept(key, old, kept, options, onlyIfAbsent, keyLen, length, print) {
-      const mode = options === undefined ? TTL_DEFAULT : this.#ttlMode(options);
-      const ttl = mode === TTL_GIVEN ? options.ttl : 0;
-      const now = this.#time();
+    /**
+     * Writes a checked value under `key`, whose slot is `old` (`undefined`: not held) with no
+     * user code run since it was looked up; `keyLen` and `print` (the key's fingerprint) matter
+     * for a key not held.
+     */
+    #writeKept(key, old, kept, mode, ttl, now, onlyIfAbsent, keyLen, length, print) {
       const slot =
         old === undefined
           ? this.#engine.write(-1, print, keyLen, length, mode, ttl, now, onlyIfAbsent)
@@ -946,6 +986,7 @@ export function bindCache(glue) {
      * Returns how many it dropped.
      */
     #afterCall() {
+      this.#changes++;
       let header = this.#header;
       if (header.length === 0 || header[H_LAYOUT] !== this.#layout) {
         this.#refresh();

@@ -308,6 +308,79 @@ describe('hostile objects', () => {
   });
 });
 
+describe('re-entrant calls', () => {
+  // User code that runs inside a call (a value's getter, an options getter, the clock) and
+  // changes the cache would leave the call holding a stale slot: the call is refused instead,
+  // and the cache holds exactly what the user code itself did.
+  it('a value whose getter changes the cache is refused, and nothing is misfiled', () => {
+    const cache = new Cache({ maxEntries: 4 });
+    cache.set('a', 'A');
+    cache.set('b', 'B');
+    const sneaky = {
+      get body() {
+        cache.delete('a');
+        cache.set('c', 'C');
+        return 'text';
+      },
+    };
+    refuses(() => cache.set('a', sneaky), TypeError, 'invalid_value', 'the value or the options');
+    assert.equal(cache.get('a'), undefined);
+    assert.equal(cache.get('b'), 'B');
+    assert.equal(cache.get('c'), 'C');
+    assert.equal(cache.size, 2);
+    assert.equal(cache.bytes, new Cache().set('b', 'B').set('c', 'C').bytes);
+    // The cache keeps working, and the same value without the getter is stored.
+    cache.set('a', { body: 'text' });
+    assert.deepEqual(cache.get('a'), { body: 'text' });
+  });
+
+  it('a getter that evicts or overwrites during a list push or setMany is refused', () => {
+    const cache = new Cache();
+    cache.listPush('room', 'first', { cap: 10 });
+    const item = {
+      get text() {
+        cache.delete('room');
+        return 'x';
+      },
+    };
+    refuses(() => cache.listPush('room', item, { cap: 10 }), TypeError, 'invalid_value');
+    assert.equal(cache.listLen('room'), 0);
+    cache.listPush('room', 'again', { cap: 10 });
+    assert.deepEqual(cache.listRange('room', 0, -1), ['again']);
+
+    const options = {
+      get ttl() {
+        cache.set('k', 'from the getter');
+        return 1_000;
+      },
+    };
+    refuses(() => cache.set('k', 'v', options), TypeError, 'invalid_value');
+    assert.equal(cache.get('k'), 'from the getter');
+  });
+
+  it('a clock that changes the cache is refused (invalid_clock)', () => {
+    let cache;
+    let meddle = false;
+    cache = new Cache({
+      now: () => {
+        if (meddle) {
+          meddle = false;
+          cache.delete('k');
+        }
+        return 0;
+      },
+    });
+    cache.set('k', 'v', { ttl: 1_000 });
+    cache.set('other', 'o');
+    meddle = true;
+    refuses(() => cache.set('k', 'w'), TypeError, 'invalid_clock', 'now()');
+    assert.equal(cache.get('k'), undefined);
+    assert.equal(cache.get('other'), 'o');
+    cache.set('k', 'w');
+    assert.equal(cache.get('k'), 'w');
+  });
+});
+
 describe('no panics', () => {
   it('random calls with random arguments only ever throw Errors (never a trap)', () => {
     let now = 0;
