@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
@@ -14,6 +14,9 @@ use crate::{Message, Room, RoomId};
 /// How long a statement waits for another connection's lock (another server process's post)
 /// before failing with `SQLITE_BUSY`.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The pause before [`Store::open`] starts over after an immediate `SQLITE_BUSY`.
+const OPEN_RETRY: Duration = Duration::from_millis(20);
 
 /// The rooms a new database starts with.
 const SEED_ROOMS: [(&str, &str, &str); 3] = [
@@ -73,6 +76,21 @@ impl Store {
     /// # Errors
     /// If the file cannot be opened or is not a database of this schema.
     pub fn open(path: &Path) -> Result<Store, rusqlite::Error> {
+        // SQLite answers `SQLITE_BUSY` at once, without waiting, where waiting could deadlock:
+        // two processes opening a new file together may both want the exclusive lock that
+        // switching to WAL takes. One of them then starts over, until `BUSY_TIMEOUT`.
+        let started = Instant::now();
+        loop {
+            match Self::open_once(path) {
+                Err(error) if is_busy(&error) && started.elapsed() < BUSY_TIMEOUT => {
+                    std::thread::sleep(OPEN_RETRY);
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn open_once(path: &Path) -> Result<Store, rusqlite::Error> {
         let writer = connect(path)?;
         // Two processes may start at once: the schema is created under the write lock.
         writer.execute_batch("BEGIN IMMEDIATE")?;
@@ -254,6 +272,12 @@ impl Write<'_> {
     }
 }
 
+/// Whether `error` is SQLite's "database is locked" (`SQLITE_BUSY`, any extended code).
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(error, rusqlite::Error::SqliteFailure(failure, _)
+        if failure.code == rusqlite::ErrorCode::DatabaseBusy)
+}
+
 fn connect(path: &Path) -> Result<Connection, rusqlite::Error> {
     let conn = Connection::open(path)?;
     // Before anything else: switching to WAL needs a moment of exclusive access.
@@ -349,6 +373,32 @@ mod tests {
 
     fn general() -> RoomId {
         RoomId::parse("general").expect("valid")
+    }
+
+    #[test]
+    fn many_connections_open_a_new_file_at_once() {
+        // As two server processes starting together do: one of them may get an immediate
+        // SQLITE_BUSY while the other switches the new file to WAL.
+        for _ in 0..10 {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("chat.sqlite3");
+            let barrier = std::sync::Barrier::new(6);
+            let ids: Vec<String> = std::thread::scope(|scope| {
+                let openers: Vec<_> = (0..6)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            barrier.wait();
+                            Store::open(&path).map(|store| store.id().to_owned())
+                        })
+                    })
+                    .collect();
+                openers
+                    .into_iter()
+                    .map(|opener| opener.join().expect("no panic").expect("opens"))
+                    .collect()
+            });
+            assert!(ids.iter().all(|id| *id == ids[0]), "one database: {ids:?}");
+        }
     }
 
     #[test]
