@@ -52,6 +52,12 @@ function systemNow() {
 const SNAPSHOT_VERSION = 2;
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+/**
+ * Any UTF-16 surrogate: a key without one is well-formed; one with a surrogate gets the full
+ * check. Measured against `isWellFormed()` on the miss rows: faster in Chromium (0.69–0.85×
+ * lru-cache against 0.46–0.49×), the same in Node 20 within the noise.
+ */
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 /**
  * The `Cache` class over one wasm-bindgen build of `chatcache-wasm`.
@@ -818,8 +824,7 @@ export function bindCache(glue) {
     /** [`#checkKey`] without a call for the keys that are obviously fine. */
     #checkMissing(key) {
       // `length - 1` as unsigned: an empty key wraps to 2^32 - 1 and takes the full check.
-      // (`isWellFormed` answers a one-byte string without reading it.)
-      if (typeof key === 'string' && (key.length - 1) >>> 0 < this.#shortKeyUnits && key.isWellFormed()) {
+      if (typeof key === 'string' && (key.length - 1) >>> 0 < this.#shortKeyUnits && !SURROGATE.test(key)) {
         return;
       }
       this.#checkKey(key, 'key');
