@@ -208,9 +208,7 @@ impl fmt::Debug for SharedBytes {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
     use std::sync::atomic::Ordering;
-    use std::vec::Vec;
 
     use super::SharedBytes;
 
@@ -263,29 +261,6 @@ mod tests {
         assert_eq!(bytes.as_slice(), b"xbz");
     }
 
-    #[test]
-    fn threads_clone_and_drop_concurrently() {
-        let bytes = Arc::new(SharedBytes::from_parts(&[b"shared", b" bytes"]));
-        let threads: Vec<_> = (0..4)
-            .map(|_| {
-                let bytes = Arc::clone(&bytes);
-                std::thread::spawn(move || {
-                    for _ in 0..100 {
-                        let clone = SharedBytes::clone(&bytes);
-                        assert_eq!(clone.as_slice(), b"shared bytes");
-                    }
-                    // Each thread ends holding a clone of its own, dropped on another thread.
-                    SharedBytes::clone(&bytes)
-                })
-            })
-            .collect();
-        let clones: Vec<SharedBytes> = threads
-            .into_iter()
-            .map(|t| t.join().expect("no panic"))
-            .collect();
-        assert_eq!(count(&bytes), 5);
-        drop(bytes);
-        assert_eq!(count(&clones[0]), 4);
-        drop(clones);
-    }
+    // Clones made and dropped on several threads: `core/tests/shared_values.rs` (the core's
+    // own code runs no threads).
 }

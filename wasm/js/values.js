@@ -104,40 +104,14 @@ export function fingerprint(key, seed) {
 
 /**
  * The UTF-8 length of a key, or -1 if it has a lone surrogate, as [`utf8Length`]; its
- * [`fingerprint`] is left in `measured.print`. Keys are short: one pass does both.
+ * [`fingerprint`] is left in `measured.print`.
  *
  * @param {string} key
  * @param {number} seed
  */
 export function keyLength(key, seed) {
-  const units = key.length;
-  if (units >= NATIVE_FROM) {
-    measured.print = fingerprint(key, seed);
-    return utf8Length(key);
-  }
-  let hash = seed ^ 0x811c9dc5;
-  let bytes = units;
-  for (let i = 0; i < units; i++) {
-    const unit = key.charCodeAt(i);
-    hash = Math.imul(hash ^ unit, 0x01000193);
-    if (unit < 0x80) continue;
-    if (unit < 0x800) {
-      bytes += 1;
-    } else if (unit < 0xd800 || unit > 0xdfff) {
-      bytes += 2;
-    } else if (unit <= 0xdbff && i + 1 < units) {
-      const next = key.charCodeAt(i + 1);
-      if (next < 0xdc00 || next > 0xdfff) return -1;
-      // Two units, four bytes.
-      hash = Math.imul(hash ^ next, 0x01000193);
-      bytes += 2;
-      i++;
-    } else {
-      return -1;
-    }
-  }
-  measured.print = hash >>> 0;
-  return bytes;
+  measured.print = fingerprint(key, seed);
+  return utf8Length(key);
 }
 
 /**
