@@ -97,6 +97,26 @@ impl SharedBytes {
         }
     }
 
+    /// Writes `parts` one after the other over the bytes, if this is the only reference to a
+    /// non-empty buffer of exactly their total length; returns whether it did.
+    #[inline]
+    pub(crate) fn refill(&mut self, parts: &[&[u8]]) -> bool {
+        let total: usize = parts.iter().map(|part| part.len()).sum();
+        let Some(bytes) = self.get_mut() else {
+            return false;
+        };
+        if bytes.is_empty() || bytes.len() != total {
+            return false;
+        }
+        let mut rest = bytes;
+        for part in parts {
+            let (head, tail) = rest.split_at_mut(part.len());
+            head.copy_from_slice(part);
+            rest = tail;
+        }
+        true
+    }
+
     /// The bytes.
     #[inline]
     pub(crate) fn as_slice(&self) -> &[u8] {
@@ -247,6 +267,21 @@ mod tests {
         assert_eq!(count(&clone), 1);
         assert_eq!(clone.as_slice(), b"value");
         // Dropped here with the count at 1: freed without a decrement (miri checks for leaks).
+    }
+
+    #[test]
+    fn refills_only_an_unshared_buffer_of_the_same_length() {
+        let mut bytes = SharedBytes::from_parts(&[b"abc", b"de"]);
+        assert!(!bytes.refill(&[b"xy"]), "another length");
+        let clone = bytes.clone();
+        assert!(!bytes.refill(&[b"vw", b"xyz"]), "shared");
+        drop(clone);
+        assert!(bytes.refill(&[b"vw", b"", b"xyz"]));
+        assert_eq!(bytes.as_slice(), b"vwxyz");
+        assert!(
+            !SharedBytes::empty().refill(&[]),
+            "the empty buffer is never written"
+        );
     }
 
     #[test]

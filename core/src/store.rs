@@ -1237,21 +1237,14 @@ impl Entries {
     /// [`pack`], written into the spare buffer if it has the right length and no reader.
     #[inline]
     fn pack_reusing_spare(&mut self, key: &str, value: &[u8]) -> SharedBytes {
+        let key_len = key_length_header(key);
+        let parts = [&key_len[..], key.as_bytes(), value];
         let mut spare = core::mem::take(&mut self.spare);
-        if let Some(bytes) = spare.get_mut()
-            && !bytes.is_empty()
-            && bytes.len() == HEADER + key.len() + value.len()
-        {
-            // Invariant: as in `pack`.
-            let key_len = u16::try_from(key.len()).expect("Limits caps max_key_bytes at u16::MAX");
-            let (head, rest) = bytes.split_at_mut(HEADER);
-            let (key_bytes, value_bytes) = rest.split_at_mut(key.len());
-            head.copy_from_slice(&key_len.to_le_bytes());
-            key_bytes.copy_from_slice(key.as_bytes());
-            value_bytes.copy_from_slice(value);
-            return spare;
+        if spare.refill(&parts) {
+            spare
+        } else {
+            SharedBytes::from_parts(&parts)
         }
-        pack(key, value)
     }
 
     fn clear(&mut self) {
@@ -1324,9 +1317,15 @@ const HEADER: usize = 2;
 
 /// Builds the buffer of a slot: the key's length, the key, the value.
 fn pack(key: &str, value: &[u8]) -> SharedBytes {
+    SharedBytes::from_parts(&[&key_length_header(key), key.as_bytes(), value])
+}
+
+/// The [`HEADER`] bytes of a slot's buffer for `key`.
+#[inline]
+fn key_length_header(key: &str) -> [u8; HEADER] {
     // Invariant: `Limits` caps `max_key_bytes` at `u16::MAX`, and only checked keys are stored.
     let key_len = u16::try_from(key.len()).expect("Limits caps max_key_bytes at u16::MAX");
-    SharedBytes::from_parts(&[&key_len.to_le_bytes(), key.as_bytes(), value])
+    key_len.to_le_bytes()
 }
 
 /// A slot's buffer (from [`pack`]) cut into its key and its value; a vacant slot's empty
